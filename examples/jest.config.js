@@ -1,0 +1,21 @@
+/**
+ * The example suite, run by `npm run demo` against the built-in demo cluster.
+ * A consumer project writes `preset: "faultline/preset"`; inside this repo we point at the
+ * same preset file and map "faultline" to the build, which is what the package resolves to.
+ */
+const { join } = require("node:path");
+
+module.exports = {
+  rootDir: __dirname,
+  preset: join(__dirname, "..", "preset", "jest-preset.js"),
+  testMatch: ["<rootDir>/**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", "/dist/"],
+  moduleNameMapper: { "^faultline$": join(__dirname, "..", "dist", "index.js") },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: join(__dirname, "tsconfig.json"), isolatedModules: true }] },
+  testEnvironmentOptions: {
+    faultline: {
+      clusters: { demo: "./clusters/demo.cluster.ts" },
+      reportDir: "../faultline-report",
+    },
+  },
+};

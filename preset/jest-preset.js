@@ -1,0 +1,15 @@
+/**
+ * faultline's Jest preset: `preset: "faultline/preset"`.
+ * Points at compiled files, so a consumer needs no transform for faultline itself.
+ */
+const { join } = require("node:path");
+const dist = join(__dirname, "..", "dist");
+
+module.exports = {
+  testEnvironment: join(dist, "jest", "environment.js"),
+  globalSetup: join(dist, "jest", "global-setup.js"),
+  globalTeardown: join(dist, "jest", "global-teardown.js"),
+  setupFilesAfterEnv: [join(dist, "jest", "setup-after-env.js")],
+  // Real clusters take seconds, not Jest's default 5 s; hang guards, not speed limits.
+  testTimeout: 60_000,
+};

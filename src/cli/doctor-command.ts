@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { which } from "../provisioners/which";
+import { faketimeLibrary } from "../faults/clock-fault";
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+function isPrivileged(): boolean {
+  if (process.getuid?.() === 0) return true;
+  try {
+    const capEff = /CapEff:\s*([0-9a-f]+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    return capEff !== undefined && (BigInt(`0x${capEff}`) & (1n << 12n)) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
+async function dockerCheck(): Promise<Check> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Docker = require("dockerode") as typeof import("dockerode");
+    const info = await Promise.race([new Docker().version(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no answer within 3s")), 3000).unref())]);
+    return { name: "docker", ok: true, detail: `engine ${info.Version} at ${process.env.DOCKER_HOST ?? "/var/run/docker.sock"}` };
+  } catch (error) {
+    return { name: "docker", ok: false, detail: `no Docker engine answers (${(error as Error).message}): start dockerd or set DOCKER_HOST` };
+  }
+}
+
+async function netnsCheck(): Promise<Check> {
+  if (process.platform !== "linux") return { name: "netns", ok: false, detail: "needs Linux" };
+  const missing = ["ip", "iptables"].filter((b) => !which(b));
+  if (missing.length) return { name: "netns", ok: false, detail: `missing ${missing.join(", ")}: apt-get install iproute2 iptables` };
+  if (!isPrivileged()) return { name: "netns", ok: false, detail: "needs root or CAP_NET_ADMIN" };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { netnsAvailability } = require("../provisioners/netns-provisioner") as { netnsAvailability?: () => Promise<{ ok: boolean; reason?: string; netem: boolean; tbf: boolean }> | { ok: boolean; reason?: string; netem: boolean; tbf: boolean } };
+    if (netnsAvailability) {
+      const a = await netnsAvailability();
+      return { name: "netns", ok: a.ok, detail: a.ok ? `iptables partitions and loss; tbf ${a.tbf ? "yes" : "no"}; netem ${a.netem ? "yes" : "no (latency goes through the fault proxy)"}` : (a.reason ?? "unavailable") };
+    }
+  } catch {
+    // fall through to the plain answer
+  }
+  return { name: "netns", ok: true, detail: "root, ip and iptables present" };
+}
+
+/** `faultline doctor`: which provisioners and faults work on this machine, and why not. */
+export async function runDoctor(_argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const checks: Check[] = [
+    { name: "process", ok: true, detail: "local processes on 127.0.0.1; partitions through per-link proxies for systems started with cluster.peerAddress()" },
+    await netnsCheck(),
+    await dockerCheck(),
+  ];
+  const faketime = faketimeLibrary();
+  const extras: Check[] = [
+    { name: "clock", ok: faketime !== undefined, detail: faketime ? `libfaketime at ${faketime}` : "libfaketime missing: apt-get install libfaketime" },
+    { name: "disk full", ok: isPrivileged(), detail: isPrivileged() ? "size-limited tmpfs data dirs (cluster option disk: { size })" : "needs root to mount a size-limited tmpfs" },
+    { name: "resources", ok: which("prlimit") !== undefined, detail: which("prlimit") ? "prlimit lowers a running node's limits" : "prlimit missing: apt-get install util-linux" },
+  ];
+  out.write("faultline doctor\n\nProvisioners:\n");
+  for (const c of checks) out.write(`  ${c.ok ? "✓" : "✗"} ${c.name.padEnd(10)} ${c.detail}\n`);
+  out.write("\nFaults beyond the network and processes:\n");
+  for (const c of extras) out.write(`  ${c.ok ? "✓" : "✗"} ${c.name.padEnd(10)} ${c.detail}\n`);
+  out.write("\nEvery provisioner: kill/terminate/interrupt/pause/restart, client-link toxics (latency, bandwidth, timeout, reset_peer, slicer, limit_data, slow_close, down) through the fault proxy.\n");
+  return 0;
+}

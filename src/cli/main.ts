@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * The `faultline` command: `check` a history offline, `image from-host`, `doctor`.
+ */
+const USAGE = `usage: faultline <command> [options]
+
+commands:
+  check <file> --model cas-register|kv|…   check a history for linearizability (exit 0 ok, 1 illegal, 2 unknown)
+  image from-host --binary PATH --tag T    build a Docker image from host binaries (no registry needed)
+  doctor                                   which provisioners and faults work on this machine
+`;
+
+type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<number>;
+
+/* eslint-disable @typescript-eslint/no-require-imports -- each command loads only what it needs */
+const COMMANDS: Record<string, () => Command> = {
+  check: () => (require("./check-command") as typeof import("./check-command")).runCheck,
+  image: () => (require("./image-command") as typeof import("./image-command")).runImage,
+  doctor: () => (require("./doctor-command") as typeof import("./doctor-command")).runDoctor,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h") {
+    out.write(USAGE);
+    return name ? 0 : 64;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    out.write(`faultline: unknown command "${name}"\n\n${USAGE}`);
+    return 64;
+  }
+  return command()(rest, out);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: Error & { code?: string }) => {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = error.code?.startsWith("FAULTLINE_") ? 65 : 70;
+    },
+  );
+}

@@ -1,0 +1,326 @@
+import { join } from "node:path";
+import { FaultlineError } from "../common/errors";
+import { toMs, formatMs, type Duration } from "../common/duration";
+import { timers, sleep, monoNowMs } from "../common/timers";
+import type { FaultProxy } from "../proxy/fault-proxy";
+import type { NodeProcess, NodeSlot, Provisioner, ExitStatus } from "../provisioners/provisioner";
+import { clockEnv } from "../faults/clock-fault";
+import { LogBuffer } from "./log-buffer";
+import { describeProbe } from "./probes";
+import type { Timeline } from "./timeline";
+import type { AddressOptions, Cluster, ClusterSpec, Node, NodeState, Probe } from "./types";
+
+export interface ClusterNodeOptions {
+  slot: NodeSlot;
+  spec: ClusterSpec;
+  cluster: () => Cluster;
+  clusterName: string;
+  clusterDir: string;
+  provisioner: Provisioner;
+  timeline: Timeline;
+  ready: Probe;
+  /** Client proxies per named port, created by the cluster. */
+  proxies: Map<string, FaultProxy>;
+}
+
+/** One node: its process, ports, logs and lifecycle. */
+export class ClusterNode implements Node {
+  readonly name: string;
+  readonly index: number;
+  readonly cluster: string;
+  readonly dataDir: string;
+  readonly host: string;
+  exitCode: number | null = null;
+  exitSignal: NodeJS.Signals | null = null;
+  private current?: NodeProcess;
+  private nodeState: NodeState = "idle";
+  private readonly logBuffer: LogBuffer;
+  readonly logs: { tail(lines: number): string[]; readonly file: string };
+
+  constructor(private readonly options: ClusterNodeOptions) {
+    const { slot } = options;
+    this.name = slot.name;
+    this.index = slot.index;
+    this.cluster = options.clusterName;
+    this.dataDir = slot.dataDir;
+    this.host = slot.host;
+    this.logBuffer = new LogBuffer(join(options.clusterDir, `${slot.name}.log`));
+    const buffer = this.logBuffer;
+    this.logs = { tail: (n) => buffer.tail(n), file: buffer.file };
+  }
+
+  get pid(): number | undefined {
+    return this.current?.pid;
+  }
+
+  get state(): NodeState {
+    return this.nodeState;
+  }
+
+  port(name: string): number {
+    const port = this.options.slot.ports[name];
+    if (port === undefined) throw this.unknownPort(name);
+    return port;
+  }
+
+  address(name: string, options: AddressOptions = {}): string {
+    const port = this.port(name);
+    const proxy = this.options.proxies.get(name);
+    return options.direct || !proxy ? `${this.host}:${port}` : `${proxy.host}:${proxy.port}`;
+  }
+
+  url(name: string, scheme = "http", options: AddressOptions = {}): string {
+    return `${scheme}://${this.address(name, options)}`;
+  }
+
+  /** The client proxy of a port (for client-link toxics). */
+  proxy(name: string): FaultProxy | undefined {
+    return this.options.proxies.get(name);
+  }
+
+  /** Starts the process and waits until its ready probe passes. No-op when running. */
+  async start(): Promise<void> {
+    if (this.nodeState === "running" || this.nodeState === "starting" || this.nodeState === "paused") return;
+    const { spec, provisioner, timeline } = this.options;
+    this.nodeState = "starting";
+    this.exitCode = null;
+    this.exitSignal = null;
+    const context = { node: this as Node, cluster: this.options.cluster() };
+    const argv = spec.command(context);
+    if (!Array.isArray(argv) || argv.some((a) => typeof a !== "string")) {
+      this.nodeState = "exited";
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: `command must return an array of strings, returned ${JSON.stringify(argv)}`,
+        hint: "return the program and its arguments, e.g. [\"etcd\", \"--name\", node.name]; no shell strings",
+        cluster: this.cluster,
+        node: this.name,
+        option: "command",
+      });
+    }
+    const userEnv = typeof spec.env === "function" ? spec.env(context) : (spec.env ?? {});
+    const env = { ...stringEnv(process.env), ...userEnv, ...(spec.clock ? clockEnv(this.options.clusterDir, this.name, this.cluster) : {}) };
+    let launched: NodeProcess;
+    try {
+      launched = await provisioner.launch(this.options.slot, {
+        argv,
+        env,
+        cwd: spec.cwd ?? this.dataDir,
+        onOutput: (chunk) => this.logBuffer.write(chunk),
+      });
+    } catch (error) {
+      this.nodeState = "exited";
+      throw error;
+    }
+    this.current = launched;
+    this.logBuffer.mark(`started ${argv.join(" ")} (pid ${launched.pid ?? "?"})`);
+    timeline.record({ type: "node", node: this.name, event: "spawned", pid: launched.pid });
+    void launched.exited.then((status) => this.onExit(launched, status));
+    this.nodeState = "running";
+    await this.waitReady(launched);
+  }
+
+  private onExit(process: NodeProcess, status: ExitStatus): void {
+    if (this.current !== process) return;
+    this.exitCode = status.code;
+    this.exitSignal = status.signal;
+    const wasStopping = this.nodeState === "stopping";
+    this.nodeState = wasStopping ? "stopped" : "exited";
+    this.options.timeline.record({ type: "node", node: this.name, event: wasStopping ? "stopped" : "exited", code: status.code, signal: status.signal });
+    void process.release();
+  }
+
+  private async waitReady(launched: NodeProcess): Promise<void> {
+    const { spec, timeline, ready } = this.options;
+    const timeout = toMs(spec.readyTimeout ?? "30s", { option: "readyTimeout", cluster: this.cluster, node: this.name });
+    const started = monoNowMs();
+    let exited: ExitStatus | undefined;
+    void launched.exited.then((status) => (exited = status));
+    let lastError: unknown;
+    let delay = 50;
+    while (monoNowMs() - started < timeout) {
+      if (exited || this.current !== launched) {
+        await sleep(20); // let the last output arrive
+        throw this.exitedWhileStarting(exited ?? { code: this.exitCode, signal: this.exitSignal });
+      }
+      try {
+        await ready(this, this.options.cluster());
+        timeline.record({ type: "node", node: this.name, event: "ready", message: `in ${formatMs(monoNowMs() - started)}` });
+        return;
+      } catch (error) {
+        lastError = error;
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 1.5, 250);
+    }
+    const message = lastError instanceof Error ? lastError.message : String(lastError);
+    timeline.record({ type: "probe", probe: "ready", node: this.name, ok: false, error: message, durationMs: monoNowMs() - started });
+    throw new FaultlineError({
+      code: "FAULTLINE_READY_TIMEOUT",
+      message: `node did not become ready within ${formatMs(timeout)}: probe ${describeProbe(ready)} last failed with: ${message}`,
+      hint: "check the node's log below; raise readyTimeout if it is just slow, or fix the `ready` probe",
+      cluster: this.cluster,
+      node: this.name,
+      details: this.logSection(20),
+    });
+  }
+
+  private exitedWhileStarting(status: ExitStatus): FaultlineError {
+    const lines = this.logBuffer.sinceStart().slice(-20);
+    const how = status.signal ? `was killed by ${status.signal}` : `exited with code ${status.code}`;
+    const portProblem = lines.some((l) => /address already in use|EADDRINUSE|bind: permission denied/i.test(l));
+    return new FaultlineError({
+      code: portProblem ? "FAULTLINE_PORT_UNAVAILABLE" : "FAULTLINE_NODE_EXITED",
+      message: `node ${how} while starting${portProblem ? " because a port could not be bound" : ""}`,
+      hint: portProblem
+        ? "use node.port(name) for every port the command binds, so faultline allocates free ones"
+        : "the node's last log lines below say why; check the command and its flags",
+      cluster: this.cluster,
+      node: this.name,
+      details: `  Last ${lines.length} log lines (${this.logBuffer.file}):\n${lines.map((l) => `    ${l}`).join("\n")}`,
+    });
+  }
+
+  /** Graceful stop (the spec's stop signal), SIGKILL after the stop timeout. */
+  async stop(): Promise<void> {
+    const current = this.current;
+    if (!current || this.nodeState === "stopped" || this.nodeState === "exited" || this.nodeState === "idle") return;
+    const signal = this.options.spec.stop?.signal ?? "SIGTERM";
+    const timeout = toMs(this.options.spec.stop?.timeout ?? "10s", { option: "stop.timeout", cluster: this.cluster, node: this.name });
+    const paused = this.nodeState === "paused";
+    this.nodeState = "stopping";
+    this.options.timeline.record({ type: "node", node: this.name, event: "stopping", message: signal });
+    await current.signal(signal);
+    if (paused) await current.resume(); // a stopped process cannot act on SIGTERM
+    const exited = await Promise.race([current.exited.then(() => true), sleep(timeout).then(() => false)]);
+    if (!exited) {
+      this.options.timeline.record({ type: "note", node: this.name, message: `did not stop within ${formatMs(timeout)} of ${signal}; sending SIGKILL` });
+      await current.signal("SIGKILL");
+      await current.exited;
+    }
+    await current.release();
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Sends a signal (default SIGKILL). Waits for the exit only for SIGKILL. */
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const current = this.requireRunning("kill");
+    this.options.timeline.record({ type: "node", node: this.name, event: "signalled", message: signal });
+    await current.signal(signal);
+    if (signal === "SIGKILL") await current.exited;
+  }
+
+  async pause(): Promise<void> {
+    const current = this.requireRunning("pause");
+    if (this.nodeState === "paused") return;
+    await current.pause();
+    this.nodeState = "paused";
+    this.options.timeline.record({ type: "node", node: this.name, event: "paused" });
+  }
+
+  async resume(): Promise<void> {
+    if (this.nodeState !== "paused" || !this.current) return;
+    await this.current.resume();
+    this.nodeState = "running";
+    this.options.timeline.record({ type: "node", node: this.name, event: "resumed" });
+  }
+
+  async waitForLog(pattern: RegExp, timeout: Duration = "30s"): Promise<string> {
+    const ms = toMs(timeout, { option: "waitForLog timeout", cluster: this.cluster, node: this.name });
+    const existing = this.logBuffer.sinceStart().find((line) => pattern.test(line));
+    if (existing !== undefined) return existing;
+    return new Promise((resolve, reject) => {
+      const unsubscribe = this.logBuffer.onLine((line) => {
+        if (!pattern.test(line)) return;
+        unsubscribe();
+        timers.clearTimeout(timer);
+        resolve(line);
+      });
+      const timer = timers.setTimeout(() => {
+        unsubscribe();
+        reject(
+          new FaultlineError({
+            code: "FAULTLINE_READY_TIMEOUT",
+            message: `no log line matched ${pattern} within ${formatMs(ms)}`,
+            hint: "check the pattern against the log lines below",
+            cluster: this.cluster,
+            node: this.name,
+            details: this.logSection(10),
+          }),
+        );
+      }, ms);
+    });
+  }
+
+  async waitForExit(timeout: Duration = "30s"): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const current = this.current;
+    if (!current) return { code: this.exitCode, signal: this.exitSignal };
+    const ms = toMs(timeout, { option: "waitForExit timeout", cluster: this.cluster, node: this.name });
+    const status = await Promise.race([current.exited, sleep(ms).then(() => undefined)]);
+    if (!status) {
+      throw new FaultlineError({
+        code: "FAULTLINE_STOP_TIMEOUT",
+        message: `node did not exit within ${formatMs(ms)}`,
+        hint: "it may ignore the signal you sent; see its log below",
+        cluster: this.cluster,
+        node: this.name,
+        details: this.logSection(10),
+      });
+    }
+    return status;
+  }
+
+  /** "  Last N log lines (file):" followed by the lines, for error messages. */
+  logSection(count: number): string {
+    const lines = this.logBuffer.tail(count);
+    return `  ${this.name} (${this.nodeState}${this.pid ? `, pid ${this.pid}` : ""}) last ${lines.length} log lines (${this.logBuffer.file}):\n${lines.map((l) => `    ${l}`).join("\n")}`;
+  }
+
+  /** Runs the ready probe once (direct to the node); resolves to its error, if any. */
+  async probeReady(): Promise<Error | undefined> {
+    try {
+      await this.options.ready(this, this.options.cluster());
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  async closeLogs(): Promise<void> {
+    await this.logBuffer.close();
+  }
+
+  private requireRunning(action: string): NodeProcess {
+    if (!this.current || (this.nodeState !== "running" && this.nodeState !== "paused" && this.nodeState !== "starting")) {
+      throw new FaultlineError({
+        code: "FAULTLINE_NODE_STATE",
+        message: `cannot ${action} a node that is ${this.nodeState}`,
+        hint: "start it first with node.start()",
+        cluster: this.cluster,
+        node: this.name,
+      });
+    }
+    return this.current;
+  }
+
+  private unknownPort(name: string): FaultlineError {
+    return new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `no port named "${name}"; this cluster declares ${JSON.stringify(Object.keys(this.options.slot.ports))}`,
+      hint: `add "${name}" to the cluster's ports list`,
+      cluster: this.cluster,
+      node: this.name,
+      option: "ports",
+    });
+  }
+}
+
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}

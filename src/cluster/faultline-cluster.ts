@@ -1,0 +1,268 @@
+import { FaultlineError } from "../common/errors";
+import { toMs, formatMs, type Duration } from "../common/duration";
+import { sleep, monoNowMs } from "../common/timers";
+import type { FaultProxy } from "../proxy/fault-proxy";
+import type { Provisioner } from "../provisioners/provisioner";
+import type { ActiveFault, Fault } from "../faults/fault";
+import { createHistory, type History } from "../history/history";
+import type { ClusterNode } from "./cluster-node";
+import { Timeline } from "./timeline";
+import type { Cluster, ClusterSpec, Node, ProvisionerKind } from "./types";
+
+export interface FaultlineClusterOptions {
+  name: string;
+  spec: ClusterSpec;
+  dir: string;
+  provisioner: Provisioner;
+  timeline: Timeline;
+  /** Called once on stop, after nodes, to remove proxies, ports and networks. */
+  release: () => Promise<void>;
+}
+
+let faultCounter = 0;
+
+/** A provisioned cluster: its nodes, probes, faults and timeline. */
+export class FaultlineCluster implements Cluster {
+  readonly name: string;
+  readonly timeline: Timeline;
+  readonly dir: string;
+  nodes: ClusterNode[] = [];
+  private readonly active: ActiveFault[] = [];
+  private readonly recorded: History[] = [];
+  private stopping?: Promise<void>;
+  /** Random source for fault targets; schedules replace it with a seeded one. */
+  random: () => number = Math.random;
+
+  constructor(private readonly options: FaultlineClusterOptions) {
+    this.name = options.name;
+    this.timeline = options.timeline;
+    this.dir = options.dir;
+  }
+
+  get provisioner(): ProvisionerKind {
+    return this.options.provisioner.kind;
+  }
+
+  get spec(): ClusterSpec {
+    return this.options.spec;
+  }
+
+  get activeFaults(): readonly ActiveFault[] {
+    return this.active;
+  }
+
+  /** Histories recorded through `cluster.history()`, for the report. */
+  get histories(): readonly History[] {
+    return this.recorded;
+  }
+
+  node(nameOrIndex: string | number): ClusterNode {
+    const found = typeof nameOrIndex === "number" ? this.nodes[nameOrIndex] : this.nodes.find((n) => n.name === nameOrIndex);
+    if (!found) {
+      throw new FaultlineError({
+        code: "FAULTLINE_UNKNOWN_NODE",
+        message: `no node ${typeof nameOrIndex === "number" ? `at index ${nameOrIndex}` : `named "${nameOrIndex}"`}; nodes are ${this.nodes.map((n) => n.name).join(", ")}`,
+        hint: "use a node name from the list, or an index from 0",
+        cluster: this.name,
+      });
+    }
+    return found;
+  }
+
+  peerAddress(from: Node, to: Node, port: string): string {
+    const slot = (node: Node) => ({ name: node.name, index: node.index, host: node.host, ports: {}, dataDir: node.dataDir });
+    return this.options.provisioner.peerAddress(slot(from), slot(to), port);
+  }
+
+  /** The provisioner, for faults that need its network control. */
+  get backend(): Provisioner {
+    return this.options.provisioner;
+  }
+
+  /** The client proxies of every node (for client-link toxics). */
+  clientProxies(nodes: readonly Node[] = this.nodes, port?: string): FaultProxy[] {
+    const out: FaultProxy[] = [];
+    for (const node of nodes) {
+      const clusterNode = this.node(node.name);
+      for (const name of this.options.spec.ports ?? []) {
+        if (port && name !== port) continue;
+        const proxy = clusterNode.proxy(name);
+        if (proxy) out.push(proxy);
+      }
+    }
+    return out;
+  }
+
+  async leader(): Promise<ClusterNode | undefined> {
+    const find = this.options.spec.leader;
+    if (!find) {
+      throw new FaultlineError({
+        code: "FAULTLINE_NO_LEADER",
+        message: "this cluster does not say how to find its leader",
+        hint: "add `leader: async (cluster) => …` to its defineCluster spec, returning the leading node or its name",
+        cluster: this.name,
+      });
+    }
+    const started = monoNowMs();
+    try {
+      const result = await find(this);
+      const node = result === undefined ? undefined : this.node(typeof result === "string" ? result : result.name);
+      this.timeline.record({ type: "probe", probe: "leader", ok: node !== undefined, error: node ? undefined : "no leader", node: node?.name, durationMs: monoNowMs() - started });
+      return node;
+    } catch (error) {
+      this.timeline.record({ type: "probe", probe: "leader", ok: false, error: (error as Error).message, durationMs: monoNowMs() - started });
+      return undefined;
+    }
+  }
+
+  async checkHealth(): Promise<Error | undefined> {
+    const started = monoNowMs();
+    let problem: Error | undefined;
+    try {
+      const healthy = this.options.spec.healthy;
+      if (healthy) {
+        if ((await healthy(this)) === false) problem = new Error("healthy() returned false");
+      } else {
+        problem = await this.defaultHealth();
+      }
+    } catch (error) {
+      problem = error instanceof Error ? error : new Error(String(error));
+    }
+    this.timeline.record({ type: "probe", probe: "healthy", ok: !problem, error: problem?.message, durationMs: monoNowMs() - started });
+    return problem;
+  }
+
+  /** Every node running and passing its ready probe. */
+  private async defaultHealth(): Promise<Error | undefined> {
+    const down = this.nodes.filter((n) => n.state !== "running");
+    if (down.length) return new Error(`not running: ${down.map((n) => `${n.name} (${n.state})`).join(", ")}`);
+    const results = await Promise.all(this.nodes.map((n) => n.probeReady()));
+    const failed = results.flatMap((error, i) => (error ? [`${this.nodes[i]!.name}: ${error.message}`] : []));
+    return failed.length ? new Error(failed.join("; ")) : undefined;
+  }
+
+  async isHealthy(): Promise<boolean> {
+    return (await this.checkHealth()) === undefined;
+  }
+
+  async waitUntilHealthy(timeout: Duration = "30s"): Promise<void> {
+    const ms = toMs(timeout, { option: "waitUntilHealthy timeout", cluster: this.name });
+    const started = monoNowMs();
+    let last: Error | undefined;
+    do {
+      last = await this.checkHealth();
+      if (!last) return;
+      await sleep(100);
+    } while (monoNowMs() - started < ms);
+    throw new FaultlineError({
+      code: "FAULTLINE_HEALTH_TIMEOUT",
+      message: `cluster was not healthy within ${formatMs(ms)}: ${last.message}`,
+      hint: "see the node logs and timeline below",
+      cluster: this.name,
+      details: this.describeState(),
+    });
+  }
+
+  async inject(fault: Fault): Promise<ActiveFault> {
+    const id = `${fault.kind}-${++faultCounter}`;
+    const started = monoNowMs();
+    let applied: ActiveFault;
+    try {
+      applied = await fault.apply(this, { id, random: this.random });
+    } catch (error) {
+      this.timeline.record({ type: "fault", phase: "failed", id, kind: fault.kind, description: fault.describe(), targets: [], error: (error as Error).message });
+      throw error;
+    }
+    const extra = applied as Partial<{ mechanism: string; grudge: Record<string, string[]> }>;
+    this.timeline.record({
+      type: "fault", phase: "apply", id, kind: applied.kind, description: applied.description, targets: [...applied.targets],
+      mechanism: extra.mechanism, grudge: extra.grudge, durationMs: monoNowMs() - started,
+    });
+    return this.track(applied, id);
+  }
+
+  /** Wraps heal() so the timeline and the active list follow it; heal stays idempotent. */
+  private track(applied: ActiveFault, id: string): ActiveFault {
+    this.active.push(applied);
+    let healing: Promise<void> | undefined;
+    const heal = (): Promise<void> => {
+      healing ??= (async () => {
+        const started = monoNowMs();
+        try {
+          await applied.heal();
+        } finally {
+          const index = this.active.indexOf(tracked);
+          if (index >= 0) this.active.splice(index, 1);
+          this.timeline.record({ type: "fault", phase: "heal", id, kind: applied.kind, description: applied.description, targets: [...applied.targets], durationMs: monoNowMs() - started });
+        }
+      })();
+      return healing;
+    };
+    const tracked: ActiveFault = Object.create(applied, {
+      heal: { value: heal },
+      healed: { get: () => applied.healed },
+      [Symbol.asyncDispose]: { value: heal },
+    }) as ActiveFault;
+    return tracked;
+  }
+
+  /** Heals every active fault, newest first; continues past errors and rethrows the first. */
+  async healAll(): Promise<void> {
+    let first: unknown;
+    for (const fault of [...this.active].reverse()) {
+      try {
+        await fault.heal();
+      } catch (error) {
+        first ??= error;
+      }
+    }
+    if (first) throw first;
+  }
+
+  /** Back to steady state after a test: heal faults, resume paused nodes, start exited ones, wait healthy. */
+  async restoreSteadyState(timeout: Duration = "30s"): Promise<void> {
+    let first: unknown;
+    await this.healAll().catch((error) => (first ??= error));
+    for (const node of this.nodes) {
+      try {
+        if (node.state === "paused") await node.resume();
+        if (node.state === "exited" || node.state === "stopped" || node.state === "idle") await node.start();
+      } catch (error) {
+        first ??= error;
+      }
+    }
+    if (first) throw first;
+    await this.waitUntilHealthy(timeout);
+  }
+
+  history(): History {
+    const history = createHistory();
+    this.recorded.push(history);
+    return history;
+  }
+
+  /** Node states, their last log lines and the tail of the timeline, for error messages. */
+  describeState(logLines = 8, events = 15): string {
+    const nodes = this.nodes.map((n) => n.logSection(logLines)).join("\n");
+    return `  Timeline (last ${events} events):\n${this.timeline.format(this.timeline.events, events)}\n  Nodes:\n${nodes}`;
+  }
+
+  /** Stops every node (in reverse order), then removes proxies and networks. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      let first: unknown;
+      await this.healAll().catch((error) => (first ??= error));
+      const nodes = [...this.nodes].reverse();
+      const results = await Promise.allSettled(nodes.map((node) => node.stop()));
+      for (const result of results) if (result.status === "rejected") first ??= result.reason;
+      await Promise.allSettled(this.nodes.map((node) => node.closeLogs()));
+      await this.options.release().catch((error) => (first ??= error));
+      if (first) throw first;
+    })();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}

@@ -1,0 +1,127 @@
+import { connect } from "node:net";
+import { request } from "node:http";
+import { spawn } from "node:child_process";
+import { timers } from "../common/timers";
+import { toMs, type Duration } from "../common/duration";
+import type { Node, Probe } from "./types";
+
+/** Named probes, each a function that resolves when the node is ready and throws otherwise. */
+export type NamedProbe = Probe & { readonly description: string };
+
+function named(description: string, probe: Probe): NamedProbe {
+  return Object.assign(probe, { description });
+}
+
+/** The node accepts TCP connections on `port` (a name from `ports`). */
+function tcp(port: string, options: { timeout?: Duration } = {}): NamedProbe {
+  const timeout = toMs(options.timeout ?? "2s", { option: "probes.tcp timeout" });
+  return named(`tcp(${port})`, (node) => tcpConnect(node.host, node.port(port), timeout));
+}
+
+export function tcpConnect(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const timer = timers.setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no TCP connection to ${host}:${port} within ${timeoutMs}ms`));
+    }, timeoutMs);
+    socket.once("connect", () => {
+      timers.clearTimeout(timer);
+      socket.end();
+      resolve();
+    });
+    socket.once("error", (error) => {
+      timers.clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+export interface HttpProbeOptions {
+  port: string;
+  path?: string;
+  /** Expected status, or a predicate. Default: any 2xx. */
+  status?: number | ((status: number) => boolean);
+  /** Checks the response body; throw or return false when not ready. */
+  body?: (body: string) => boolean | void;
+  scheme?: "http";
+  timeout?: Duration;
+}
+
+/** An HTTP GET on the node's port answers with the expected status (default 2xx). */
+function http(options: HttpProbeOptions): NamedProbe {
+  const path = options.path ?? "/";
+  const timeout = toMs(options.timeout ?? "2s", { option: "probes.http timeout" });
+  return named(`http(${options.port} ${path})`, async (node) => {
+    const { status, body } = await httpGet(node.host, node.port(options.port), path, timeout);
+    const expected = options.status ?? ((s: number) => s >= 200 && s < 300);
+    const ok = typeof expected === "number" ? status === expected : expected(status);
+    if (!ok) throw new Error(`GET ${path} answered ${status}: ${body.slice(0, 200)}`);
+    if (options.body && options.body(body) === false) throw new Error(`GET ${path} body not ready: ${body.slice(0, 200)}`);
+  });
+}
+
+export function httpGet(host: string, port: number, path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path, method: "GET", agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        timers.clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") });
+      });
+      res.on("error", reject);
+    });
+    const timer = timers.setTimeout(() => req.destroy(new Error(`GET http://${host}:${port}${path} timed out after ${timeoutMs}ms`)), timeoutMs);
+    req.on("error", (error) => {
+      timers.clearTimeout(timer);
+      reject(error);
+    });
+    req.end();
+  });
+}
+
+/** A line of the node's output matches `pattern`. */
+function log(pattern: RegExp): NamedProbe {
+  return named(`log(${pattern})`, async (node) => {
+    if (!node.logs.tail(Infinity).some((line) => pattern.test(line))) throw new Error(`no log line matches ${pattern} yet`);
+  });
+}
+
+/** A command exits 0. `argv` may be a function of the node (e.g. `etcdctl --endpoints …`). */
+function command(argv: string[] | ((node: Node) => string[]), options: { timeout?: Duration } = {}): NamedProbe {
+  const timeout = toMs(options.timeout ?? "5s", { option: "probes.command timeout" });
+  return named(`command(${Array.isArray(argv) ? argv.join(" ") : "…"})`, (node) => {
+    const args = typeof argv === "function" ? argv(node) : argv;
+    return new Promise<void>((resolve, reject) => {
+      const child = spawn(args[0]!, args.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+      const timer = timers.setTimeout(() => child.kill("SIGKILL"), timeout);
+      child.once("error", (error) => {
+        timers.clearTimeout(timer);
+        reject(error);
+      });
+      child.once("exit", (code, signal) => {
+        timers.clearTimeout(timer);
+        if (code === 0) resolve();
+        else reject(new Error(`${args.join(" ")} exited ${signal ?? code}: ${output.trim().slice(-300)}`));
+      });
+    });
+  });
+}
+
+/** Every named port accepts TCP connections — the default readiness probe. */
+export function allPortsOpen(ports: readonly string[]): NamedProbe {
+  return named(ports.length ? `tcp(${ports.join(", ")})` : "process running", async (node, cluster) => {
+    for (const port of ports) await tcp(port)(node, cluster);
+  });
+}
+
+/** Readiness probes for `ready`. */
+export const probes = { tcp, http, log, command };
+
+export function describeProbe(probe: Probe): string {
+  return (probe as Partial<NamedProbe>).description ?? (probe.name ? `${probe.name}()` : "custom probe");
+}

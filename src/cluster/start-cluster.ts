@@ -1,0 +1,111 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { FaultlineError } from "../common/errors";
+import { formatMs } from "../common/duration";
+import { monoNowMs } from "../common/timers";
+import { FaultProxy } from "../proxy/fault-proxy";
+import { createProvisioner } from "../provisioners/create-provisioner";
+import { currentRun, type RunContext } from "../reaper/run-context";
+import { ClusterNode } from "./cluster-node";
+import { validateSpec, nodeNames } from "./define-cluster";
+import { FaultlineCluster } from "./faultline-cluster";
+import { allPortsOpen } from "./probes";
+import { Timeline } from "./timeline";
+import type { ClusterSpec } from "./types";
+
+export interface StartClusterOptions {
+  /** Name used in messages, reports and kernel object names. Default "cluster". */
+  name?: string;
+  /** The run to register with (default: the current run, created on demand). */
+  run?: RunContext;
+  /** Called as nodes come up, for progress output. */
+  onProgress?: (message: string) => void;
+  /** How long the whole cluster may take to become healthy after its nodes are ready. Default "30s". */
+  healthyTimeout?: number | string;
+}
+
+let clusterCounter = 0;
+
+/**
+ * Provisions a cluster from its spec: places the nodes, starts them all at once (systems like
+ * etcd need their peers to come up together), waits for each to be ready and for the cluster
+ * to be healthy. On any failure, removes what it made and rethrows the original error.
+ */
+export async function startCluster(spec: ClusterSpec, options: StartClusterOptions = {}): Promise<FaultlineCluster> {
+  const name = options.name ?? "cluster";
+  validateSpec(spec, name);
+  const run = options.run ?? currentRun();
+  const dir = join(run.dir, `${name}-${process.pid}-${++clusterCounter}`);
+  mkdirSync(dir, { recursive: true });
+  const timeline = new Timeline();
+  const provisioner = createProvisioner(spec);
+  const proxies: FaultProxy[] = [];
+  const unmounts: Array<() => void> = [];
+  const release = async (): Promise<void> => {
+    await Promise.allSettled(proxies.map((proxy) => proxy.close()));
+    for (const unmount of unmounts.splice(0).reverse()) unmount();
+    await provisioner.dispose();
+  };
+  const cluster = new FaultlineCluster({ name, spec, dir, provisioner, timeline, release });
+  const started = monoNowMs();
+  try {
+    const ports = spec.ports ?? [];
+    const slots = await provisioner.prepare({
+      cluster: name, dir, run, timeline, ports, subnet: spec.network?.subnet,
+      nodes: nodeNames(spec).map((nodeName, index) => ({ name: nodeName, index })),
+    });
+    if (spec.disk) for (const slot of slots) unmounts.push(mountSizedDataDir(slot.dataDir, spec.disk.size, run, name, slot.name));
+    const ready = spec.ready ?? allPortsOpen(ports);
+    for (const slot of slots) {
+      const nodeProxies = new Map<string, FaultProxy>();
+      for (const port of ports) {
+        const proxy = new FaultProxy({ name: `client->${slot.name}:${port}`, upstream: { host: slot.host, port: slot.ports[port]! } });
+        proxies.push(proxy);
+        await proxy.start();
+        nodeProxies.set(port, proxy);
+      }
+      cluster.nodes.push(
+        new ClusterNode({ slot, spec, cluster: () => cluster, clusterName: name, clusterDir: dir, provisioner, timeline, ready, proxies: nodeProxies }),
+      );
+    }
+    let up = 0;
+    const results = await Promise.allSettled(
+      cluster.nodes.map(async (node) => {
+        await node.start();
+        options.onProgress?.(`${name}: ${node.name} ready (${++up}/${cluster.nodes.length}) after ${formatMs(monoNowMs() - started)}`);
+      }),
+    );
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) throw failure.reason;
+    await cluster.waitUntilHealthy(options.healthyTimeout as never ?? "30s");
+    options.onProgress?.(`${name}: healthy after ${formatMs(monoNowMs() - started)}`);
+    return cluster;
+  } catch (error) {
+    await cluster.stop().catch(() => undefined);
+    throw annotate(error, name);
+  }
+}
+
+/** A tmpfs of `size` over a data dir, so a full-disk fault fills it rather than a real disk. */
+function mountSizedDataDir(dir: string, size: string, run: RunContext, cluster: string, node: string): () => void {
+  if (process.getuid?.() !== 0) {
+    throw new FaultlineError({ code: "FAULTLINE_PERMISSION", message: `disk: { size: "${size}" } mounts a tmpfs per data dir, which needs root`, hint: "run as root, or drop the disk option (full-disk faults then report unsupported)", cluster, node, option: "disk.size" });
+  }
+  const result = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size},mode=0700`, "tmpfs", dir], { encoding: "utf8" });
+  if (result.status !== 0) {
+    throw new FaultlineError({ code: "FAULTLINE_PERMISSION", message: `could not mount a ${size} tmpfs on ${dir}: ${result.stderr.trim()}`, hint: "check that this machine allows tmpfs mounts", cluster, node, option: "disk.size" });
+  }
+  const unregister = run.registry.add({ kind: "command", argv: ["umount", "-l", dir], label: `${cluster}/${node} data tmpfs` });
+  return () => {
+    spawnSync("umount", ["-l", dir]);
+    unregister();
+  };
+}
+
+function annotate(error: unknown, cluster: string): unknown {
+  if (error instanceof Error && !(error as Partial<FaultlineError>).code) {
+    return new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: `provisioning failed: ${error.message}`, cluster, cause: error, hint: "see the cause below" });
+  }
+  return error;
+}

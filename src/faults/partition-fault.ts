@@ -1,0 +1,120 @@
+import { FaultlineError, describeValue } from "../common/errors";
+import type { Cluster, Node } from "../cluster/types";
+import type { FaultlineCluster } from "../cluster/faultline-cluster";
+import { activeFault } from "./active-fault";
+import type { Fault } from "./fault";
+import * as grudges from "./grudge";
+import type { Grudge } from "./grudge";
+import { requireCluster, resolveTargets, type NodeSelector } from "./targets";
+
+/** Exactly one of the shapes, plus `oneWay` and `clients`. Names follow Jepsen's nemeses. */
+export interface PartitionOptions {
+  /** Cut one node from all others: a name, an index, "leader" or "random". */
+  isolate?: NodeSelector;
+  /** Two halves (the first is the smaller when the count is odd). */
+  halves?: boolean;
+  /** A minority cut from the majority; `"leader"` (or a node) puts that node in the minority. */
+  minority?: true | NodeSelector;
+  /** Two sides joined only through one bridge node (default the middle node). */
+  bridge?: true | string;
+  /** Every node sees a majority, no two the same one. */
+  majoritiesRing?: boolean;
+  /** Explicit components that cannot reach each other. */
+  groups?: Array<Array<string | number>>;
+  /** A grudge written out: node -> nodes it cannot hear. */
+  grudge?: Grudge;
+  /** Keep only one direction of each cut: the first side stays deaf, the other still hears it. Default false. */
+  oneWay?: boolean;
+  /** Also cut the test's clients (through the fault proxy) from the first side. Default false. */
+  clients?: boolean;
+}
+
+const SHAPES = ["isolate", "halves", "minority", "bridge", "majoritiesRing", "groups", "grudge"] as const;
+
+interface Plan {
+  grudge: Grudge;
+  /** The side the test's clients are cut from with `clients: true`. */
+  firstSide: string[];
+  summary: string;
+}
+
+async function plan(cluster: Cluster, options: PartitionOptions, random: () => number): Promise<Plan> {
+  const names = cluster.nodes.map((n) => n.name);
+  const given = SHAPES.filter((key) => options[key] !== undefined && options[key] !== false);
+  if (given.length !== 1) {
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `a partition needs exactly one of ${SHAPES.join(", ")}; received ${given.length ? given.join(" and ") : "none"}`,
+      hint: 'e.g. withFault("partition", { isolate: "leader" }, …) or { halves: true }',
+      cluster: cluster.name,
+      option: "partition",
+    });
+  }
+  const sideOf = (g: Grudge): string[] => Object.keys(g).filter((n) => (g[n] ?? []).length > 0).slice(0, 1);
+  if (options.isolate !== undefined) {
+    const [target] = await resolveTargets(cluster, options.isolate, random, "partition");
+    const label = options.isolate === "leader" ? `${target!.name} (the leader)` : target!.name;
+    return { grudge: grudges.isolate(names, target!.name), firstSide: [target!.name], summary: `isolating ${label}` };
+  }
+  if (options.halves) {
+    const g = grudges.halves(names);
+    const first = names.slice(0, Math.floor(names.length / 2));
+    return { grudge: g, firstSide: first, summary: `halves [${first.join(" ")}] | [${names.filter((n) => !first.includes(n)).join(" ")}]` };
+  }
+  if (options.minority !== undefined) {
+    const include = options.minority === true ? undefined : (await resolveTargets(cluster, options.minority, random, "partition"))[0]!.name;
+    const g = grudges.majorityMinority(names, { include, random });
+    const deaf = Object.keys(g).filter((n) => g[n]!.length > names.length / 2);
+    return { grudge: g, firstSide: deaf, summary: `minority [${deaf.join(" ")}] cut from the majority` };
+  }
+  if (options.bridge !== undefined) {
+    const g = grudges.bridge(names, options.bridge === true ? {} : { bridge: options.bridge });
+    return { grudge: g, firstSide: sideOf(g), summary: `bridge through ${names.find((n) => g[n]!.length === 0) ?? "?"}` };
+  }
+  if (options.majoritiesRing) {
+    return { grudge: grudges.majoritiesRing(names, { random }), firstSide: [], summary: "majorities ring" };
+  }
+  if (options.groups !== undefined) {
+    if (!Array.isArray(options.groups)) {
+      throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `groups must be lists of nodes, received ${describeValue(options.groups)}`, option: "partition.groups", cluster: cluster.name });
+    }
+    const components = options.groups.map((group) => group.map((one) => cluster.node(one).name));
+    return { grudge: grudges.groups(names, components), firstSide: components[0] ?? [], summary: components.map((c) => `[${c.join(" ")}]`).join(" | ") };
+  }
+  const g = grudges.checkGrudge(options.grudge, names);
+  return { grudge: g, firstSide: sideOf(g), summary: "custom grudge" };
+}
+
+function cutClients(cluster: Cluster, nodes: readonly Node[]): () => void {
+  const proxies = (cluster as FaultlineCluster).clientProxies?.(nodes) ?? [];
+  for (const proxy of proxies) proxy.setBlackhole({ upstream: true, downstream: true });
+  return () => {
+    for (const proxy of proxies) proxy.setBlackhole({ upstream: false, downstream: false });
+  };
+}
+
+/** A network partition between the cluster's nodes, by the provisioner's own means. */
+export function partition(options: PartitionOptions): Fault {
+  return {
+    kind: "partition",
+    describe: () => `partition ${SHAPES.filter((k) => options[k] !== undefined).map((k) => `${k}: ${describeValue(options[k])}`).join(", ")}`,
+    async apply(cluster, context) {
+      const c = requireCluster(cluster, "partition");
+      const planned = await plan(c, options, context.random);
+      const grudge = options.oneWay ? grudges.oneWay(planned.grudge) : planned.grudge;
+      const backend = (c as FaultlineCluster).backend;
+      const { undo, mechanism } = await backend.network.partition(grudge, { clients: false, nodes: c.nodes });
+      const restoreClients = options.clients ? cutClients(c, planned.firstSide.map((n) => c.node(n))) : () => undefined;
+      const targets = Object.keys(grudge).filter((n) => grudge[n]!.length > 0);
+      return activeFault({
+        id: context.id, kind: "partition",
+        description: `${options.oneWay ? "one-way " : ""}${planned.summary}${options.clients ? " (clients cut too)" : ""}`,
+        targets, mechanism, grudge,
+        undo: async () => {
+          restoreClients();
+          await undo();
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { toMs, type Duration } from "../common/duration";
+import { sleep } from "../common/timers";
+import { activeFault } from "./active-fault";
+import type { Fault } from "./fault";
+import { describeTargets, requireCluster, resolveTargets, type TargetOptions } from "./targets";
+import type { Node } from "../cluster/types";
+
+export interface SignalFaultOptions extends TargetOptions {
+  /** Send the signal twice, `gap` apart — "the second signal forces exit". Default false. */
+  twice?: boolean;
+  /** Time between the two signals. Default "200ms". */
+  gap?: Duration;
+  /** Wait for the process to exit before the fault counts as applied. Default true for kill. */
+  waitForExit?: boolean;
+}
+
+/** Heals a process fault: start what stopped, resume what was paused. */
+async function revive(nodes: readonly Node[]): Promise<void> {
+  for (const node of nodes) {
+    if (node.state === "paused") await node.resume();
+    if (node.state === "exited" || node.state === "stopped") await node.start();
+  }
+}
+
+function signalFault(kind: string, signal: NodeJS.Signals, options: SignalFaultOptions = {}): Fault {
+  const gap = toMs(options.gap ?? "200ms", { option: `${kind}.gap` });
+  return {
+    kind,
+    describe: () => `${signal}${options.twice ? " twice" : ""} to ${options.node ?? "random"}`,
+    async apply(cluster, context) {
+      const c = requireCluster(cluster, kind);
+      const nodes = await resolveTargets(c, options.node, context.random, kind);
+      for (const node of nodes) {
+        await node.kill(signal === "SIGKILL" ? "SIGKILL" : signal);
+        if (options.twice) {
+          await sleep(gap);
+          if (node.state === "running" || node.state === "paused") await node.kill(signal).catch(() => undefined);
+        }
+      }
+      if (options.waitForExit ?? signal === "SIGKILL") await Promise.all(nodes.map((node) => node.waitForExit("30s")));
+      return activeFault({
+        id: context.id, kind, description: `${signal}${options.twice ? " twice" : ""} to ${describeTargets(options.node, nodes)}`,
+        targets: nodes.map((n) => n.name), mechanism: c.provisioner === "docker" ? "docker kill" : "signal",
+        undo: () => revive(nodes),
+      });
+    },
+  };
+}
+
+/** SIGKILL: the process dies at once, as with a power cut or `kill -9`. */
+export const kill = (options?: SignalFaultOptions): Fault => signalFault("kill", "SIGKILL", options);
+/** SIGTERM: a graceful shutdown request. */
+export const terminate = (options?: SignalFaultOptions): Fault => signalFault("terminate", "SIGTERM", options);
+/** SIGINT: Ctrl-C. */
+export const interrupt = (options?: SignalFaultOptions): Fault => signalFault("interrupt", "SIGINT", options);
+
+/** SIGSTOP (or Docker pause): the process freezes — alive to the kernel, silent to its peers. */
+export function pause(options: TargetOptions = {}): Fault {
+  return {
+    kind: "pause",
+    describe: () => `pause ${options.node ?? "random"}`,
+    async apply(cluster, context) {
+      const c = requireCluster(cluster, "pause");
+      const nodes = await resolveTargets(c, options.node, context.random, "pause");
+      for (const node of nodes) await node.pause();
+      return activeFault({
+        id: context.id, kind: "pause", description: `pause ${describeTargets(options.node, nodes)}`,
+        targets: nodes.map((n) => n.name), mechanism: c.provisioner === "docker" ? "docker pause" : "SIGSTOP/SIGCONT",
+        undo: () => revive(nodes),
+      });
+    },
+  };
+}
+
+/** A graceful restart (stop, then start); healing makes sure it is running. */
+export function restart(options: TargetOptions = {}): Fault {
+  return {
+    kind: "restart",
+    describe: () => `restart ${options.node ?? "random"}`,
+    async apply(cluster, context) {
+      const c = requireCluster(cluster, "restart");
+      const nodes = await resolveTargets(c, options.node, context.random, "restart");
+      for (const node of nodes) await node.restart();
+      return activeFault({
+        id: context.id, kind: "restart", description: `restart ${describeTargets(options.node, nodes)}`,
+        targets: nodes.map((n) => n.name), mechanism: "stop + start", undo: () => revive(nodes),
+      });
+    },
+  };
+}

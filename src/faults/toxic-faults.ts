@@ -1,0 +1,102 @@
+import { FaultlineError } from "../common/errors";
+import type { FaultlineCluster } from "../cluster/faultline-cluster";
+import type { FaultProxy } from "../proxy/fault-proxy";
+import type { ToxicSpec } from "../proxy/toxic-spec";
+import type { ProcessProvisioner } from "../provisioners/process-provisioner";
+import { activeFault } from "./active-fault";
+import type { Fault } from "./fault";
+import { describeTargets, requireCluster, resolveTargets, type NodeSelector } from "./targets";
+
+/** Where a link toxic acts. */
+export interface LinkOptions {
+  /** Nodes whose links are affected. Default "all". */
+  node?: NodeSelector;
+  /** Only this named port. Default every port. */
+  port?: string;
+  /**
+   * "clients" (default): between the test's clients and the nodes, through the fault proxy.
+   * "peers": node-to-node links into the targets (process provisioner, whose peers talk through link proxies).
+   * "all": both.
+   */
+  links?: "clients" | "peers" | "all";
+  /** "upstream" (client -> node) or "downstream" (node -> client, the default, as in Toxiproxy). */
+  direction?: "upstream" | "downstream";
+  /** Share of connections affected, 0..1. Default 1. */
+  toxicity?: number;
+}
+
+function proxiesFor(cluster: FaultlineCluster, nodes: ReturnType<FaultlineCluster["node"]>[], options: LinkOptions, kind: string): FaultProxy[] {
+  const links = options.links ?? "clients";
+  const out: FaultProxy[] = [];
+  if (links !== "peers") out.push(...cluster.clientProxies(nodes, options.port));
+  if (links !== "clients") {
+    const backend = cluster.backend as Partial<ProcessProvisioner>;
+    if (typeof backend.linkProxiesTo !== "function") {
+      throw new FaultlineError({
+        code: "FAULTLINE_FAULT_UNSUPPORTED",
+        message: `fault "${kind}" on peer links needs link proxies, which provisioner "${cluster.provisioner}" does not use (peers talk directly; this kernel has no netem for delays between namespaces)`,
+        hint: 'use links: "clients" to slow the test\'s clients, or provisioner: "process" with cluster.peerAddress() for peer-link toxics',
+        cluster: cluster.name,
+        option: `${kind}.links`,
+      });
+    }
+    for (const node of nodes) out.push(...backend.linkProxiesTo(node.name, options.port));
+  }
+  return out;
+}
+
+/** Builds a fault that adds one toxic to every matching proxy and removes it on heal. */
+export function toxicFault(kind: string, toxic: (common: { direction?: "upstream" | "downstream"; toxicity?: number }) => ToxicSpec, options: LinkOptions, summary: string): Fault {
+  return {
+    kind,
+    describe: () => `${summary} on ${options.node ?? "all"}`,
+    async apply(cluster, context) {
+      const c = requireCluster(cluster, kind) as FaultlineCluster;
+      const nodes = await resolveTargets(c, options.node ?? "all", context.random, kind);
+      const proxies = proxiesFor(c, nodes.map((n) => c.node(n.name)), options, kind);
+      const spec = toxic({ direction: options.direction, toxicity: options.toxicity });
+      const added: Array<[FaultProxy, string]> = [];
+      try {
+        for (const proxy of proxies) added.push([proxy, proxy.addToxic({ ...spec, name: `${context.id}` })]);
+      } catch (error) {
+        for (const [proxy, id] of added) proxy.removeToxic(id);
+        throw error;
+      }
+      return activeFault({
+        id: context.id, kind, description: `${summary} on ${describeTargets(options.node ?? "all", nodes)} (${options.links ?? "clients"})`,
+        targets: nodes.map((n) => n.name), mechanism: "fault proxy",
+        undo: async () => {
+          for (const [proxy, id] of added) proxy.removeToxic(id);
+        },
+      });
+    },
+  };
+}
+
+export interface LatencyOptions extends LinkOptions { latency: number | string; jitter?: number | string }
+export const latency = (o: LatencyOptions): Fault =>
+  toxicFault("latency", (c) => ({ ...c, type: "latency", attributes: { latency: o.latency as never, jitter: (o.jitter ?? 0) as never } }), o, `latency ${o.latency}${o.jitter ? ` ±${o.jitter}` : ""}`);
+
+export interface SlowCloseOptions extends LinkOptions { delay: number | string }
+export const slowClose = (o: SlowCloseOptions): Fault =>
+  toxicFault("slow_close", (c) => ({ ...c, type: "slow_close", attributes: { delay: o.delay as never } }), o, `slow close ${o.delay}`);
+
+export interface TimeoutOptions extends LinkOptions { timeout: number | string }
+export const timeout = (o: TimeoutOptions): Fault =>
+  toxicFault("timeout", (c) => ({ ...c, type: "timeout", attributes: { timeout: o.timeout as never } }), o, `timeout ${o.timeout}`);
+
+export interface ResetPeerOptions extends LinkOptions { timeout?: number | string }
+export const resetPeer = (o: ResetPeerOptions = {}): Fault =>
+  toxicFault("reset_peer", (c) => ({ ...c, type: "reset_peer", attributes: { timeout: (o.timeout ?? 0) as never } }), o, `reset peer after ${o.timeout ?? 0}`);
+
+export interface SlicerOptions extends LinkOptions { averageSize: number; sizeVariation?: number; delay?: number }
+export const slicer = (o: SlicerOptions): Fault =>
+  toxicFault("slicer", (c) => ({ ...c, type: "slicer", attributes: { averageSize: o.averageSize, sizeVariation: o.sizeVariation ?? 0, delay: o.delay ?? 0 } }), o, `slicer ${o.averageSize}B`);
+
+export interface LimitDataOptions extends LinkOptions { bytes: number }
+export const limitData = (o: LimitDataOptions): Fault =>
+  toxicFault("limit_data", (c) => ({ ...c, type: "limit_data", attributes: { bytes: o.bytes } }), o, `limit data ${o.bytes}B`);
+
+export interface DownOptions extends LinkOptions { cutExisting?: boolean }
+export const down = (o: DownOptions = {}): Fault =>
+  toxicFault("down", (c) => ({ ...c, type: "down", attributes: { cutExisting: o.cutExisting ?? true } }), o, "down");

@@ -1,0 +1,74 @@
+import { formatMs } from "../common/duration";
+import { monoNowMs } from "../common/timers";
+import { startCluster } from "../cluster/start-cluster";
+import type { FileState } from "./file-state";
+import { loadClusterModule } from "./load-cluster-module";
+import { ProgressLine } from "./progress-line";
+
+/** Provisions every cluster the file asked for, all at once. */
+export async function provisionClusters(state: FileState, load: (path: string) => unknown): Promise<void> {
+  const progress = new ProgressLine(state.config.progress);
+  try {
+    await Promise.all(
+      [...state.wanted].map(async (name) => {
+        if (state.clusters.has(name)) return;
+        const spec = loadClusterModule(name, state.config, load);
+        const cluster = await startCluster(spec, { name, onProgress: (message) => progress.say(message) });
+        state.clusters.set(name, cluster);
+      }),
+    );
+  } catch (error) {
+    state.provisionError = error;
+    await teardownClusters(state).catch(() => undefined);
+    throw error;
+  } finally {
+    progress.done();
+  }
+}
+
+export function testStarted(state: FileState, name: string): void {
+  state.current = { name, startedAt: monoNowMs(), faulted: new Set() };
+  for (const cluster of state.clusters.values()) cluster.timeline.record({ type: "test", phase: "start", name });
+}
+
+/** After each test: heal, resume, restart, and wait for steady state — on every cluster. */
+export async function restoreClusters(state: FileState): Promise<void> {
+  const results = await Promise.allSettled([...state.clusters.values()].map((cluster) => cluster.restoreSteadyState(state.config.restoreTimeoutMs)));
+  for (const owner of [...state.faultOwners.keys()]) state.faultOwners.delete(owner);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failure) throw failure.reason;
+}
+
+export function testDone(state: FileState, name: string, status: "passed" | "failed"): void {
+  if (state.current) state.current.status = status;
+  for (const cluster of state.clusters.values()) cluster.timeline.record({ type: "test", phase: "end", name, status });
+}
+
+/** The state of every cluster, to end a failed test's message with. */
+export function describeClusters(state: FileState): string {
+  const started = state.current?.startedAt ?? 0;
+  return [...state.clusters.values()]
+    .map((cluster) => {
+      const since = cluster.timeline.events.filter((e) => e.wall >= 0 && e.at >= started - cluster.timeline.origin);
+      const nodes = cluster.nodes.map((node) => node.logSection(8)).join("\n");
+      return `faultline: cluster "${cluster.name}" (${cluster.provisioner}) during this test:\n${cluster.timeline.format(since, 20)}\n${nodes}`;
+    })
+    .join("\n\n");
+}
+
+/** Stops every cluster of the file, in reverse order of creation; rethrows the first error. */
+export async function teardownClusters(state: FileState): Promise<void> {
+  const clusters = [...state.clusters.values()].reverse();
+  state.clusters.clear();
+  let first: unknown;
+  const started = monoNowMs();
+  for (const cluster of clusters) {
+    try {
+      await cluster.stop();
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  if (first) throw first;
+  if (clusters.length && monoNowMs() - started > 5000) process.stderr.write(`faultline: teardown took ${formatMs(monoNowMs() - started)}\n`);
+}

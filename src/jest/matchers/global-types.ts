@@ -1,0 +1,16 @@
+import type { FaultlineMatchers } from "./matcher-types";
+
+// Typed for both `import { expect } from "@jest/globals"` (module "expect") and the global
+// `expect` of @types/jest (namespace jest).
+declare module "expect" {
+  interface Matchers<R extends void | Promise<void>, T = unknown> extends FaultlineMatchers<R, T> {}
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace jest {
+    interface Matchers<R, T = {}> extends FaultlineMatchers<R, T> {}
+  }
+}
+
+export {};

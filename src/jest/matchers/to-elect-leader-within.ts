@@ -1,0 +1,57 @@
+import type { MatcherContext, SyncExpectationResult } from "expect";
+import { toMs, formatMs, type Duration } from "../../common/duration";
+import { monoNowMs, sleep } from "../../common/timers";
+import type { FaultlineCluster } from "../../cluster/faultline-cluster";
+import { asCluster } from "./cluster-receiver";
+
+export interface ElectOptions {
+  /** The new leader must differ from the one before the last fault (true), or from the named node. */
+  different?: boolean | string;
+}
+
+/** The leader known just before the most recent fault was applied, from the timeline. */
+function leaderBeforeLastFault(cluster: FaultlineCluster): string | undefined {
+  const events = cluster.timeline.events;
+  let applyAt = Infinity;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === "fault" && e.phase === "apply") {
+      applyAt = e.at;
+      break;
+    }
+  }
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.at <= applyAt + 1 && e.type === "probe" && e.probe === "leader" && e.ok && e.node) return e.node;
+  }
+  return undefined;
+}
+
+/** `await expect(cluster).toElectLeaderWithin("10s", { different: true })`. */
+export async function toElectLeaderWithin(this: MatcherContext, received: unknown, budget: Duration, options: ElectOptions = {}): Promise<SyncExpectationResult> {
+  const cluster = asCluster("toElectLeaderWithin", received);
+  const ms = toMs(budget, { option: "toElectLeaderWithin(budget)", cluster: cluster.name });
+  const previous = typeof options.different === "string" ? options.different : options.different ? leaderBeforeLastFault(cluster) : undefined;
+  const started = monoNowMs();
+  let leader: string | undefined;
+  let seen: string | undefined;
+  do {
+    const found = await cluster.leader();
+    seen = found?.name ?? seen;
+    if (found && found.name !== previous) {
+      leader = found.name;
+      break;
+    }
+    await sleep(100);
+  } while (monoNowMs() - started < ms);
+  const took = monoNowMs() - started;
+  const hint = () => this.utils.matcherHint("toElectLeaderWithin", "cluster", formatMs(ms), { isNot: this.isNot, promise: this.promise });
+  const what = previous ? `a leader other than ${previous}` : "a leader";
+  return {
+    pass: leader !== undefined,
+    message: () =>
+      leader
+        ? `${hint()}\n\nExpected cluster "${cluster.name}" not to elect ${what} within ${formatMs(ms)}, but ${leader} led after ${formatMs(took)}.`
+        : `${hint()}\n\nExpected cluster "${cluster.name}" to elect ${what} within ${formatMs(ms)}; ${seen ? `only ${seen} was seen leading` : "no leader was seen"}.\n\n${cluster.describeState()}`,
+  };
+}

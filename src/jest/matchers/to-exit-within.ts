@@ -1,0 +1,34 @@
+import type { MatcherContext, SyncExpectationResult } from "expect";
+import { toMs, formatMs, type Duration } from "../../common/duration";
+import { asNode } from "./cluster-receiver";
+
+export interface ExitExpectation {
+  code?: number;
+  signal?: NodeJS.Signals;
+}
+
+/** `await expect(cluster.node("n1")).toExitWithin("5s", { code: 0 })`. */
+export async function toExitWithin(this: MatcherContext, received: unknown, budget: Duration, expected: ExitExpectation = {}): Promise<SyncExpectationResult> {
+  const node = asNode("toExitWithin", received);
+  const ms = toMs(budget, { option: "toExitWithin(budget)", node: node.name });
+  let status: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let timedOut = false;
+  try {
+    status = await node.waitForExit(ms);
+  } catch {
+    timedOut = true;
+  }
+  const codeOk = expected.code === undefined || status?.code === expected.code;
+  const signalOk = expected.signal === undefined || status?.signal === expected.signal;
+  const pass = !timedOut && codeOk && signalOk;
+  const want = [expected.code !== undefined ? `code ${expected.code}` : "", expected.signal ? `signal ${expected.signal}` : ""].filter(Boolean).join(" and ");
+  const got = status ? (status.signal ? `signal ${status.signal}` : `code ${status.code}`) : "still running";
+  const hint = () => this.utils.matcherHint("toExitWithin", "node", formatMs(ms), { isNot: this.isNot, promise: this.promise });
+  return {
+    pass,
+    message: () =>
+      pass
+        ? `${hint()}\n\nExpected node ${node.name} not to exit${want ? ` with ${want}` : ""} within ${formatMs(ms)}, but it exited with ${got}.`
+        : `${hint()}\n\nExpected node ${node.name} to exit${want ? ` with ${want}` : ""} within ${formatMs(ms)}; ${timedOut ? "it was still running" : `it exited with ${got}`}.\n\n${node.logSection(15)}`,
+  };
+}

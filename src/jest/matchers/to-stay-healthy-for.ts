@@ -1,0 +1,32 @@
+import type { MatcherContext, SyncExpectationResult } from "expect";
+import { toMs, formatMs, type Duration } from "../../common/duration";
+import { monoNowMs, sleep } from "../../common/timers";
+import { asCluster } from "./cluster-receiver";
+
+/** `await expect(cluster).toStayHealthyFor("5s")`: the healthy probe passes on every poll for the whole duration. */
+export async function toStayHealthyFor(this: MatcherContext, received: unknown, duration: Duration, options: { interval?: Duration } = {}): Promise<SyncExpectationResult> {
+  const cluster = asCluster("toStayHealthyFor", received);
+  const ms = toMs(duration, { option: "toStayHealthyFor(duration)", cluster: cluster.name });
+  const interval = toMs(options.interval ?? "200ms", { option: "toStayHealthyFor interval", cluster: cluster.name });
+  const started = monoNowMs();
+  let probes = 0;
+  let problem: Error | undefined;
+  let failedAt = 0;
+  do {
+    probes++;
+    problem = await cluster.checkHealth();
+    if (problem) {
+      failedAt = monoNowMs() - started;
+      break;
+    }
+    await sleep(interval);
+  } while (monoNowMs() - started < ms);
+  const hint = () => this.utils.matcherHint("toStayHealthyFor", "cluster", formatMs(ms), { isNot: this.isNot, promise: this.promise });
+  return {
+    pass: !problem,
+    message: () =>
+      problem
+        ? `${hint()}\n\nExpected cluster "${cluster.name}" to stay healthy for ${formatMs(ms)}; probe ${probes} failed after ${formatMs(failedAt)}:\n  ${problem.message}\n\n${cluster.describeState()}`
+        : `${hint()}\n\nExpected cluster "${cluster.name}" to become unhealthy within ${formatMs(ms)}, but all ${probes} probes passed.`,
+  };
+}

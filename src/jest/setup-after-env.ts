@@ -1,0 +1,35 @@
+/**
+ * Loaded by the preset in every test file (setupFilesAfterEnv): registers the matchers and the
+ * hooks that provision the file's clusters, restore steady state between tests, and tear down.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "@jest/globals";
+import { fileState } from "./file-state";
+import { registerMatchers } from "./matchers/register";
+import { describeClusters, provisionClusters, restoreClusters, teardownClusters, testDone, testStarted } from "./file-lifecycle";
+
+registerMatchers();
+
+const state = fileState();
+if (state) {
+  let failureText = "";
+  state.teardown = () => teardownClusters(state);
+  state.describeFailure = () => failureText;
+  state.onTestDone = (name, status) => testDone(state, name, status);
+
+  beforeAll(async () => {
+    if (state.wanted.size > 0) await provisionClusters(state, (path) => require(path));
+  }, state.config.provisionTimeoutMs);
+
+  beforeEach(() => {
+    failureText = "";
+    testStarted(state, expect.getState().currentTestName ?? "");
+  });
+
+  afterEach(async () => {
+    // Captured before restoring, so a failure shows the cluster as the test left it.
+    failureText = describeClusters(state);
+    await restoreClusters(state);
+  }, state.config.restoreTimeoutMs);
+
+  afterAll(() => teardownClusters(state), 120_000);
+}

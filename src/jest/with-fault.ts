@@ -1,0 +1,144 @@
+import { FaultlineError } from "../common/errors";
+import type { Duration } from "../common/duration";
+import type { FaultlineCluster } from "../cluster/faultline-cluster";
+import type { ActiveFault, Fault } from "../faults/fault";
+import { faultFrom } from "../faults/catalog";
+import { fileState } from "./file-state";
+
+export interface WithFaultOptions {
+  /** Which of the file's clusters (needed when the file has several). */
+  cluster?: string;
+  /** After healing, assert the cluster recovers within this budget. */
+  recoverWithin?: Duration;
+  /** How long to wait for steady state before applying. Default "10s". */
+  steadyTimeout?: Duration;
+}
+
+type TestFn<A extends unknown[]> = (...args: A) => unknown;
+type FaultSpec = Fault | [string, Record<string, unknown>?] | string;
+
+function pickCluster(name: string | undefined, kinds: string[]): FaultlineCluster | undefined {
+  const state = fileState();
+  if (!state) return undefined;
+  if (name !== undefined) {
+    const cluster = state.clusters.get(name);
+    if (!cluster) {
+      throw new FaultlineError({ code: "FAULTLINE_UNKNOWN_CLUSTER", message: `withFault names cluster "${name}", which this file did not provision (it has ${[...state.clusters.keys()].join(", ") || "none"})`, hint: "add it to the file's @cluster docblock or call useCluster()", cluster: name });
+    }
+    return cluster;
+  }
+  if (state.clusters.size > 1) {
+    throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `this file has ${state.clusters.size} clusters (${[...state.clusters.keys()].join(", ")}); withFault(${kinds.join(", ")}) needs to know which`, hint: 'pass { cluster: "name" } in the options', option: "cluster" });
+  }
+  return state.clusters.values().next().value;
+}
+
+/** Fails with FAULTLINE_NOT_STEADY rather than blaming the fault for a cluster that was already unwell. */
+async function requireSteadyState(cluster: FaultlineCluster, timeout: Duration): Promise<void> {
+  try {
+    await cluster.waitUntilHealthy(timeout);
+  } catch (error) {
+    throw new FaultlineError({
+      code: "FAULTLINE_NOT_STEADY",
+      message: `cluster was not in steady state before the fault: ${(error as Error).message.split("\n")[0]}`,
+      hint: "an earlier test or hook left it unhealthy, or its `healthy` probe is too strict; the fault was not applied",
+      cluster: cluster.name,
+      details: cluster.describeState(),
+    });
+  }
+}
+
+function claim(cluster: FaultlineCluster | undefined): () => void {
+  const state = fileState();
+  if (!cluster || !state) return () => undefined;
+  const test = state.current?.name ?? "a test";
+  const owner = state.faultOwners.get(cluster.name);
+  if (owner !== undefined) {
+    throw new FaultlineError({
+      code: "FAULTLINE_CONCURRENT_FAULTS",
+      message: `"${test}" tried to fault cluster "${cluster.name}" while "${owner}" is faulting it`,
+      hint: "faulted tests share the cluster, so they cannot run concurrently: use test(), not test.concurrent(), for them",
+      cluster: cluster.name,
+    });
+  }
+  state.faultOwners.set(cluster.name, test);
+  return () => state.faultOwners.delete(cluster.name);
+}
+
+async function run<A extends unknown[]>(specs: FaultSpec[], options: WithFaultOptions, fn: TestFn<A>, args: A): Promise<void> {
+  const list = specs.map((spec) => (Array.isArray(spec) ? faultFrom(spec[0], spec[1]) : typeof spec === "string" ? faultFrom(spec) : faultFrom(spec)));
+  const cluster = pickCluster(options.cluster, list.map((f) => f.kind));
+  const release = claim(cluster);
+  const applied: ActiveFault[] = [];
+  let failure: unknown;
+  try {
+    if (cluster) await requireSteadyState(cluster, options.steadyTimeout ?? "10s");
+    for (const fault of list) {
+      applied.push(cluster ? await cluster.inject(fault) : await fault.apply(undefined, { id: `${fault.kind}-inproc`, random: Math.random }));
+    }
+    await fn(...args);
+  } catch (error) {
+    failure = error;
+  } finally {
+    for (const fault of applied.reverse()) {
+      try {
+        await fault.heal();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    release();
+  }
+  if (failure) throw withScheduleSeed(failure, applied);
+  if (options.recoverWithin !== undefined && cluster) {
+    // Required here, not at the top: @jest/globals throws when loaded outside a test file, and
+    // this module is part of the public entry that the CLI loads too.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { expect } = require("@jest/globals") as typeof import("@jest/globals");
+    await (expect(cluster) as unknown as { toRecoverWithin(d: Duration): Promise<void> }).toRecoverWithin(options.recoverWithin);
+  }
+}
+
+function withScheduleSeed(error: unknown, applied: ActiveFault[]): unknown {
+  const seeds = applied.flatMap((f) => ("seed" in f ? [(f as unknown as { seed: number }).seed] : []));
+  if (seeds.length && error instanceof Error && !error.message.includes("replay with seed")) {
+    error.message += `\n\nfaultline: fault schedule seed ${seeds.join(", ")} — replay with seed: ${seeds[0]}`;
+  }
+  return error;
+}
+
+/**
+ * A test function that applies a fault before `fn` and heals it after — whether `fn` passes,
+ * throws, or times out (the environment heals then too):
+ *
+ * ```ts
+ * test("writes survive", withFault("partition", { isolate: "leader" }, async () => { … }));
+ * ```
+ */
+export function withFault<A extends unknown[]>(kind: string | Fault, options: Record<string, unknown> & WithFaultOptions, fn: TestFn<A>): (...args: A) => Promise<void>;
+export function withFault<A extends unknown[]>(kind: string | Fault, fn: TestFn<A>): (...args: A) => Promise<void>;
+export function withFault<A extends unknown[]>(kind: string | Fault, second: (Record<string, unknown> & WithFaultOptions) | TestFn<A>, third?: TestFn<A>): (...args: A) => Promise<void> {
+  const fn = typeof second === "function" ? second : third;
+  const options = typeof second === "function" ? {} : (second ?? {});
+  if (typeof fn !== "function") {
+    throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: "withFault(kind, options, fn) needs the test body as its last argument", hint: 'e.g. test("…", withFault("kill", { node: "leader" }, async () => { … }))', option: "fn" });
+  }
+  const { cluster, recoverWithin, steadyTimeout, ...faultOptions } = options;
+  const fault = faultFrom(kind, faultOptions); // validated now, so a typo fails at collection time
+  // Length 0 on purpose: Jest reads a test function's arity to decide whether it takes `done`.
+  return function faulted(this: unknown) {
+    // eslint-disable-next-line prefer-rest-params
+    return run([fault], { cluster, recoverWithin, steadyTimeout }, fn, [...arguments] as unknown as A);
+  } as (...args: A) => Promise<void>;
+}
+
+/** Several faults at once, applied in order and healed in reverse. */
+export function withFaults<A extends unknown[]>(specs: FaultSpec[], options: WithFaultOptions | TestFn<A>, fn?: TestFn<A>): (...args: A) => Promise<void> {
+  const body = typeof options === "function" ? options : fn!;
+  const opts = typeof options === "function" ? {} : options;
+  return function faulted(this: unknown) {
+    // eslint-disable-next-line prefer-rest-params
+    return run(specs, opts, body, [...arguments] as unknown as A);
+  } as (...args: A) => Promise<void>;
+}
+

@@ -1,0 +1,50 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { processStartTime } from "./process-identity";
+
+/** Where every run of this user keeps its files: `os.tmpdir()/faultline-<uid>`. */
+export function runsRoot(): string {
+  const uid = typeof process.getuid === "function" ? process.getuid() : 0;
+  return join(tmpdir(), `faultline-${uid}`);
+}
+
+/** A short run id: kernel names (`fl-<id>-…`) are limited to 15 characters. */
+export function newRunId(): string {
+  return randomBytes(4).toString("hex").slice(0, 6);
+}
+
+export interface RunInfo {
+  id: string;
+  dir: string;
+  /** The process whose death ends the run (the Jest parent). */
+  ownerPid: number;
+  ownerStart?: string;
+  watchdogPid?: number;
+}
+
+/** Creates a run directory (mode 0700) and its owner file. */
+export function createRunDir(ownerPid: number, id = newRunId()): RunInfo {
+  const root = runsRoot();
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const dir = join(root, id);
+  mkdirSync(dir, { recursive: false, mode: 0o700 });
+  const info: RunInfo = { id, dir, ownerPid, ownerStart: processStartTime(ownerPid) };
+  writeRunInfo(info);
+  return info;
+}
+
+export function writeRunInfo(info: RunInfo): void {
+  writeFileSync(join(info.dir, "owner.json"), JSON.stringify(info));
+}
+
+export function readRunInfo(dir: string): RunInfo | undefined {
+  const file = join(dir, "owner.json");
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as RunInfo;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,35 @@
+import { readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { cleanupRun } from "./cleanup";
+import { isSameProcessAlive } from "./process-identity";
+import { readRunInfo, runsRoot } from "./run-dir";
+
+/**
+ * Removes what runs whose owner died left behind (a watchdog that was itself killed, a machine
+ * that rebooted). Runs still owned by a live process are left alone.
+ */
+export async function sweepDeadRuns(root = runsRoot()): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const swept: string[] = [];
+  for (const name of entries) {
+    const dir = join(root, name);
+    try {
+      if (!statSync(dir).isDirectory()) continue;
+    } catch {
+      continue;
+    }
+    const info = readRunInfo(dir);
+    if (info && isSameProcessAlive(info.ownerPid, info.ownerStart)) continue;
+    if (!info && Date.now() - statSync(dir).mtimeMs < 60_000) continue; // being created right now
+    if (info?.watchdogPid && isSameProcessAlive(info.watchdogPid)) continue; // its watchdog is on it
+    await cleanupRun(dir);
+    rmSync(dir, { recursive: true, force: true });
+    swept.push(name);
+  }
+  return swept;
+}

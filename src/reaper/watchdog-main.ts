@@ -1,0 +1,54 @@
+/**
+ * The watchdog process: started detached by global setup, it outlives a killed Jest. It learns
+ * that its owner died when the pipe on its stdin closes (immediate, like Ryuk's socket) or when
+ * polling the owner's pid fails, then removes everything the run registered and its directory.
+ *
+ * argv: <runDir> <ownerPid> [ownerStart]
+ */
+import { rmSync, existsSync, appendFileSync } from "node:fs";
+import { join } from "node:path";
+import { cleanupRun } from "./cleanup";
+import { isSameProcessAlive } from "./process-identity";
+
+const [runDir, ownerPidText, ownerStart] = process.argv.slice(2);
+const ownerPid = Number(ownerPidText);
+let reaping = false;
+
+function log(message: string): void {
+  try {
+    appendFileSync(join(runDir!, "watchdog.log"), `${new Date().toISOString()} ${message}\n`);
+  } catch {
+    // the run directory may already be gone
+  }
+}
+
+async function reap(reason: string): Promise<void> {
+  if (reaping) return;
+  reaping = true;
+  // A clean teardown leaves "finished"; nothing is left to do then but leave.
+  if (runDir && existsSync(runDir) && !existsSync(join(runDir, "finished"))) {
+    log(`owner gone (${reason}); reaping`);
+    const report = await cleanupRun(runDir);
+    log(`removed ${report.removed.length}: ${report.removed.join(", ")}`);
+    for (const failure of report.failed) log(`failed ${failure.label}: ${failure.error}`);
+    if (report.failed.length === 0) rmSync(runDir, { recursive: true, force: true });
+  } else if (runDir && existsSync(runDir)) {
+    rmSync(runDir, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
+if (!runDir || !Number.isInteger(ownerPid)) {
+  process.stderr.write("usage: watchdog <runDir> <ownerPid> [ownerStart]\n");
+  process.exit(64);
+}
+// Signals must not stop the reaping half-way; the run's own teardown ends us by "finished".
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void reap(signal));
+process.stdin.on("end", () => void reap("stdin closed"));
+process.stdin.on("error", () => void reap("stdin error"));
+process.stdin.resume();
+setInterval(() => {
+  if (!isSameProcessAlive(ownerPid, ownerStart)) void reap("owner pid gone");
+  else if (!existsSync(runDir)) process.exit(0);
+}, 500);
+log(`watching pid ${ownerPid}`);

@@ -1,0 +1,47 @@
+import { join } from "node:path";
+import { fixturesDir, runJest, fileResult, failureText, type JestRun } from "./helpers/run-jest";
+
+const project = join(fixturesDir, "basic");
+
+describe("a consumer project using the preset", () => {
+  let run: JestRun;
+  beforeAll(async () => {
+    run = await runJest(project, ["--runInBand"]);
+  }, 180_000);
+
+  it("provisions, faults and recovers real processes", () => {
+    const lifecycle = fileResult(run, "lifecycle.test.js");
+    expect(failureText(lifecycle)).toBe("");
+    expect(lifecycle.assertionResults.map((a) => a.status)).toEqual(["passed", "passed", "passed", "passed", "passed"]);
+  });
+
+  it("heals a failed test's fault so the next test starts from steady state", () => {
+    const result = fileResult(run, "middle-failure.test.js");
+    const [failed, next] = result.assertionResults;
+    expect(failed!.status).toBe("failed");
+    expect(next!.status).toBe("passed");
+  });
+
+  it("ends a failed test's message with the timeline and the nodes' logs", () => {
+    const message = fileResult(run, "middle-failure.test.js").assertionResults[0]!.failureMessages.join("\n");
+    expect(message).toContain('faultline: cluster "tiny"');
+    expect(message).toMatch(/fault kill applied: SIGKILL to n2/);
+    expect(message).toMatch(/n2 exited \(signal SIGKILL\)/);
+    expect(message).toMatch(/\[n1\] listening on \d+/);
+  });
+});
+
+describe("runner habits", () => {
+  it("runs a single test selected with -t, as an IDE does", async () => {
+    const run = await runJest(project, ["-t", "SIGTERM gives a clean exit", "lifecycle"]);
+    const statuses = fileResult(run, "lifecycle.test.js").assertionResults.map((a) => a.status);
+    expect(statuses.filter((s) => s === "passed")).toHaveLength(1);
+    expect(statuses.filter((s) => s === "failed")).toHaveLength(0);
+  }, 120_000);
+
+  it("runs files in parallel workers without port collisions", async () => {
+    const run = await runJest(project, ["--maxWorkers=2"]);
+    expect(run.results.numFailedTests).toBe(1); // only the deliberate failure
+    expect(run.results.numPassedTests).toBe(6);
+  }, 180_000);
+});
