@@ -183,7 +183,6 @@ export class FaultlineCluster implements Cluster {
 
   /** Wraps heal() so the timeline and the active list follow it; heal stays idempotent. */
   private track(applied: ActiveFault, id: string): ActiveFault {
-    this.active.push(applied);
     let healing: Promise<void> | undefined;
     const heal = (): Promise<void> => {
       healing ??= (async () => {
@@ -203,6 +202,7 @@ export class FaultlineCluster implements Cluster {
       healed: { get: () => applied.healed },
       [Symbol.asyncDispose]: { value: heal },
     }) as ActiveFault;
+    this.active.push(tracked);
     return tracked;
   }
 

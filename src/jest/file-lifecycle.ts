@@ -51,7 +51,7 @@ export function describeClusters(state: FileState): string {
     .map((cluster) => {
       const since = cluster.timeline.events.filter((e) => e.wall >= 0 && e.at >= started - cluster.timeline.origin);
       const nodes = cluster.nodes.map((node) => node.logSection(8)).join("\n");
-      return `faultline: cluster "${cluster.name}" (${cluster.provisioner}) during this test:\n${cluster.timeline.format(since, 20)}\n${nodes}`;
+      return `faultline: cluster "${cluster.name}" (${cluster.provisioner}) when the test failed:\n${cluster.timeline.format(since, 20)}\n${nodes}`;
     })
     .join("\n\n");
 }

@@ -45,6 +45,8 @@ export interface FileState {
   current?: TestRecord;
   /** Cluster name -> the test currently running a fault on it. */
   faultOwners: Map<string, string>;
+  /** The clusters as a failing faulted test left them, captured before its faults were healed. */
+  failureSnapshot?: string;
   /** Set by the setup file; the environment calls it from teardown() so clusters never outlive the file. */
   teardown?: () => Promise<void>;
   /** Called by the environment when a test ends; returns text to append to its failure. */

@@ -22,12 +22,13 @@ if (state) {
 
   beforeEach(() => {
     failureText = "";
+    state.failureSnapshot = undefined;
     testStarted(state, expect.getState().currentTestName ?? "");
   });
 
   afterEach(async () => {
     // Captured before restoring, so a failure shows the cluster as the test left it.
-    failureText = describeClusters(state);
+    failureText = state.failureSnapshot ?? describeClusters(state);
     await restoreClusters(state);
   }, state.config.restoreTimeoutMs);
 

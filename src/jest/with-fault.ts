@@ -4,6 +4,7 @@ import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import type { ActiveFault, Fault } from "../faults/fault";
 import { faultFrom } from "../faults/catalog";
 import { fileState } from "./file-state";
+import { describeClusters } from "./file-lifecycle";
 
 export interface WithFaultOptions {
   /** Which of the file's clusters (needed when the file has several). */
@@ -79,6 +80,8 @@ async function run<A extends unknown[]>(specs: FaultSpec[], options: WithFaultOp
     await fn(...args);
   } catch (error) {
     failure = error;
+    const state = fileState();
+    if (state) state.failureSnapshot = describeClusters(state);
   } finally {
     for (const fault of applied.reverse()) {
       try {

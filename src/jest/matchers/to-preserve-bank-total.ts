@@ -1,0 +1,20 @@
+/// <reference types="jest" />
+import { checkBank, type BankCheckOptions } from "../../history/checkers/bank-checker";
+import { checkerMatcherResult, invalidArgument, receivedOperations } from "./history-receiver";
+
+/**
+ * `expect(history).toPreserveBankTotal(100)`: every read of all balances sums to the total
+ * (transfers move money, never create or destroy it) and shows no negative balance.
+ */
+export function toPreserveBankTotal(
+  this: jest.MatcherContext,
+  received: unknown,
+  total: number,
+  options: Omit<BankCheckOptions, "total"> = {},
+): jest.CustomMatcherResult {
+  const ops = receivedOperations(this, "toPreserveBankTotal", received);
+  if (typeof total !== "number" || !Number.isFinite(total)) {
+    throw invalidArgument(this, "toPreserveBankTotal", "the total as a number", total, "pass the sum of all starting balances: toPreserveBankTotal(100)");
+  }
+  return checkerMatcherResult(this, "toPreserveBankTotal", ops, checkBank(ops, { ...options, total }), `keep the bank's total at ${total}`);
+}

@@ -1,0 +1,53 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fixturesDir, linkFaultline, repoRoot } from "./helpers/run-jest";
+
+const project = join(fixturesDir, "reaper");
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return condition();
+}
+
+describe.each([["in band", ["--runInBand"]], ["in a worker", ["--maxWorkers=1", "--workerThreads=false"]]])("when Jest is SIGKILLed (%s)", (_mode, args) => {
+  it("the watchdog removes every node process and the run directory", async () => {
+    linkFaultline(project);
+    const dir = mkdtempSync(join(tmpdir(), "fl-reaper-"));
+    const pidsFile = join(dir, "pids.json");
+    const jest = spawn(process.execPath, [join(repoRoot, "node_modules", "jest", "bin", "jest.js"), ...args, "hang"], {
+      cwd: project,
+      env: { ...process.env, FAULTLINE_RUN_DIR: "", FAULTLINE_PIDS_FILE: pidsFile },
+      stdio: "ignore",
+    });
+    try {
+      expect(await until(() => existsSync(pidsFile), 60_000)).toBe(true);
+      const { pids, runDir } = JSON.parse(readFileSync(pidsFile, "utf8")) as { pids: number[]; runDir: string };
+      expect(pids).toHaveLength(3);
+      expect(pids.every(alive)).toBe(true);
+      expect(existsSync(runDir)).toBe(true);
+
+      jest.kill("SIGKILL");
+
+      expect(await until(() => !pids.some(alive), 15_000)).toBe(true);
+      expect(await until(() => !existsSync(runDir), 15_000)).toBe(true);
+    } finally {
+      if (jest.exitCode === null) jest.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
