@@ -1,0 +1,334 @@
+"use strict";
+/**
+ * FaultProxy data-path bench: what putting the proxy between a client and a server costs, and
+ * how fast a partition of a 3-node mesh of link proxies is applied and healed.
+ *
+ *   npx tsc -p tsconfig.build.json && node bench/proxy.bench.js
+ *
+ * Layout, chosen to match how faultline runs: the servers (echo, sink, three mesh nodes) live
+ * in a child process, as cluster nodes do; the proxy lives in this process, as it does in the
+ * Jest worker. The client runs twice: in a worker thread (a link proxy between two nodes,
+ * both ends elsewhere) and on the proxy's own thread (a client proxy, where the test's client
+ * shares the Jest worker with it).
+ * Direct and proxied runs alternate, and each goal is a ratio against the direct baseline
+ * measured in this same run. A bare `socket.pipe` proxy with the same socket options runs in
+ * the same thread as a second baseline: the floor for any proxy written in Node, which shows
+ * what the fault machinery itself costs. Every loop is bounded in count and in time.
+ */
+const net = require("node:net");
+const { fork } = require("node:child_process");
+const { Worker, isMainThread, parentPort } = require("node:worker_threads");
+
+const CHUNK = 64 * 1024;
+const BULK_MS = Number(process.env.FL_BENCH_BULK_MS ?? 600);
+const ROUNDS = Number(process.env.FL_BENCH_ROUNDS ?? 5);
+const PINGS = Number(process.env.FL_BENCH_PINGS ?? 10_000);
+const PING_MAX_MS = 4000;
+const PARTITIONS = 500;
+const PARTITION_MAX_MS = 3000;
+const GOALS = { throughput: 0.8, addedP50Us: 50, applyHealMs: 2 };
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+// ---------------------------------------------------------------- server (child process)
+
+function runServers() {
+  const listen = (handler) =>
+    new Promise((resolve) => {
+      const server = net.createServer({ noDelay: true }, (socket) => {
+        socket.on("error", () => undefined);
+        handler(socket);
+      });
+      server.listen(0, "127.0.0.1", () => resolve(server.address().port));
+    });
+  const echo = (socket) => socket.on("data", (chunk) => socket.write(chunk));
+  // Sink: counts bytes and answers with the count when the client closes its side.
+  const sink = (socket) => {
+    let bytes = 0;
+    socket.on("data", (chunk) => (bytes += chunk.length));
+    socket.on("end", () => socket.end(String(bytes)));
+  };
+  Promise.all([listen(echo), listen(sink), listen(echo), listen(echo), listen(echo)]).then(([echoPort, sinkPort, ...mesh]) =>
+    process.send({ echoPort, sinkPort, mesh }),
+  );
+  process.on("disconnect", () => process.exit(0));
+}
+
+// ---------------------------------------------------------------- client (worker or main)
+
+function connect(port) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: "127.0.0.1", port, noDelay: true }, () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+
+/** Writes 64 KiB chunks for `ms`, then waits for the sink's byte count: bytes per second. */
+async function bulk(port, ms) {
+  const socket = await connect(port);
+  const chunk = Buffer.alloc(CHUNK, 7);
+  const start = now();
+  await new Promise((resolve) => {
+    const pump = () => {
+      while (now() - start < ms) if (!socket.write(chunk)) return void socket.once("drain", pump);
+      resolve();
+    };
+    pump();
+  });
+  socket.end();
+  const counted = await new Promise((resolve) => {
+    let text = "";
+    socket.on("data", (d) => (text += d));
+    socket.on("end", () => resolve(Number(text)));
+  });
+  const elapsed = now() - start;
+  socket.destroy();
+  return { bytesPerSec: (counted / elapsed) * 1000 };
+}
+
+/** 1-byte ping-pong through an echo: round-trip times in µs, after a warm-up. */
+async function pingPong(port, count) {
+  const socket = await connect(port);
+  const one = Buffer.from([1]);
+  const rtts = [];
+  const deadline = now() + PING_MAX_MS;
+  await new Promise((resolve) => {
+    let sentAt = 0;
+    let n = 0;
+    socket.on("data", () => {
+      const at = now();
+      if (n >= 500) rtts.push((at - sentAt) * 1000);
+      n += 1;
+      if (n >= count + 500 || at > deadline) return resolve();
+      sentAt = now();
+      socket.write(one);
+    });
+    sentAt = now();
+    socket.write(one);
+  });
+  socket.destroy();
+  return { rtts };
+}
+
+function runClientWorker() {
+  parentPort.on("message", async (task) => {
+    const result = task.kind === "bulk" ? await bulk(task.port, task.ms) : await pingPong(task.port, task.count);
+    parentPort.postMessage(result);
+  });
+}
+
+// ---------------------------------------------------------------- main
+
+/** The cheapest possible Node proxy: two pipes. */
+function bareProxy(upstreamPort) {
+  const options = { allowHalfOpen: true, noDelay: true, highWaterMark: 256 * 1024 };
+  const sockets = new Set();
+  const server = net.createServer(options, (client) => {
+    const upstream = net.connect({ ...options, host: "127.0.0.1", port: upstreamPort });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("error", () => undefined);
+      s.on("close", () => sockets.delete(s));
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve({
+        port: server.address().port,
+        close: () => new Promise((done) => {
+          for (const s of sockets) s.destroy();
+          server.close(() => done());
+        }),
+      }),
+    ),
+  );
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Runs client tasks in a worker thread, or on this (the proxy's) thread. */
+function makeClient(where) {
+  if (where === "main") {
+    return { run: (task) => (task.kind === "bulk" ? bulk(task.port, task.ms) : pingPong(task.port, task.count)), close: async () => {} };
+  }
+  const worker = new Worker(__filename);
+  return {
+    run: (task) =>
+      new Promise((resolve) => {
+        worker.once("message", resolve);
+        worker.postMessage(task);
+      }),
+    close: () => worker.terminate(),
+  };
+}
+
+/**
+ * Direct, FaultProxy and bare pipe proxy back to back, ROUNDS times. Ratios are taken per
+ * round, then the median, so a burst of load from elsewhere on the machine skews one round
+ * rather than the result.
+ */
+async function measure(client, targets) {
+  const results = targets.map(() => ({ bulk: [], p50: [], p99: [] }));
+  for (const t of targets.slice(1)) await client.run({ kind: "bulk", port: t.sink, ms: 300 }); // warm-up (JIT)
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [i, t] of targets.entries()) results[i].bulk.push((await client.run({ kind: "bulk", port: t.sink, ms: BULK_MS })).bytesPerSec);
+    for (const [i, t] of targets.entries()) {
+      const rtts = (await client.run({ kind: "ping", port: t.echo, count: PINGS })).rtts.sort((a, b) => a - b);
+      results[i].p50.push(percentile(rtts, 50));
+      results[i].p99.push(percentile(rtts, 99));
+    }
+  }
+  const [direct] = results;
+  return results.map((r) => ({
+    bulk: median(r.bulk),
+    p50: median(r.p50),
+    p99: median(r.p99),
+    ratio: median(r.bulk.map((b, i) => b / direct.bulk[i])),
+    added: median(r.p50.map((p, i) => p - direct.p50[i])),
+  }));
+}
+
+/** Opens a connection through each link proxy and checks an echo comes back. */
+async function echoOnce(port, timeoutMs) {
+  const socket = await connect(port);
+  try {
+    return await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      socket.once("data", () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      socket.write("?");
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+async function partitionBench(FaultProxy, grudges, meshPorts) {
+  const names = ["n1", "n2", "n3"];
+  const links = new Map();
+  for (const [i, from] of names.entries()) {
+    for (const [j, to] of names.entries()) {
+      if (i === j) continue;
+      const proxy = new FaultProxy({ name: `${from}->${to}`, upstream: { host: "127.0.0.1", port: meshPorts[j] } });
+      await proxy.start();
+      links.set(`${from}->${to}`, proxy);
+    }
+  }
+  // Keep connections open on every link so apply/heal have streams to hold and release.
+  const sockets = [];
+  for (const proxy of links.values()) for (let k = 0; k < 4; k += 1) sockets.push(await connect(proxy.port));
+  for (const s of sockets) s.on("data", () => undefined);
+
+  // deaf cannot hear source: source->deaf carries it upstream, deaf->source carries replies downstream.
+  const apply = (grudge) => {
+    const holes = new Map();
+    const set = (key, direction) => {
+      const proxy = links.get(key);
+      const hole = holes.get(proxy) ?? { upstream: false, downstream: false };
+      hole[direction] = true;
+      holes.set(proxy, hole);
+    };
+    for (const [deaf, unheard] of Object.entries(grudge)) {
+      for (const source of unheard) {
+        set(`${source}->${deaf}`, "upstream");
+        set(`${deaf}->${source}`, "downstream");
+      }
+    }
+    for (const [proxy, hole] of holes) proxy.setBlackhole(hole);
+    return () => {
+      for (const proxy of holes.keys()) proxy.setBlackhole({ upstream: false, downstream: false });
+    };
+  };
+
+  const grudge = grudges.isolate(names, "n1");
+  const heal = apply(grudge);
+  const cut = !(await echoOnce(links.get("n2->n1").port, 150));
+  heal();
+  const healed = await echoOnce(links.get("n2->n1").port, 2000);
+
+  const times = [];
+  const deadline = now() + PARTITION_MAX_MS;
+  const kinds = [grudges.isolate(names, "n1"), grudges.halves(names), grudges.majoritiesRing(names)];
+  for (let i = 0; i < PARTITIONS && now() < deadline; i += 1) {
+    for (const s of sockets) s.write("x");
+    const start = now();
+    const undo = apply(kinds[i % kinds.length]);
+    undo();
+    times.push(now() - start);
+    if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  for (const s of sockets) s.destroy();
+  await Promise.all([...links.values()].map((p) => p.close()));
+  times.sort((a, b) => a - b);
+  return { cut, healed, p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1], n: times.length };
+}
+
+const mark = (ok) => (ok ? "ok  " : "MISS");
+const mb = (v) => `${(v / 1e6).toFixed(0)} MB/s`;
+const us = (v) => `${v.toFixed(1)} µs`;
+
+function report(layout, [direct, proxied, bare]) {
+  const { ratio, added } = proxied;
+  const pings = (name, t) => `${name} p50 ${us(t.p50)} p99 ${us(t.p99)}`;
+  console.log(`client in ${layout}`);
+  console.log(`  bulk 64 KiB writes   direct ${mb(direct.bulk)}  FaultProxy ${mb(proxied.bulk)}  bare pipe proxy ${mb(bare.bulk)}`);
+  console.log(`  ping-pong 1 byte     ${pings("direct", direct)}  ${pings("FaultProxy", proxied)}  ${pings("bare pipe proxy", bare)}`);
+  console.log(`  ${mark(ratio >= GOALS.throughput)} throughput proxy/direct ${ratio.toFixed(2)} (goal >= ${GOALS.throughput}; bare pipe proxy/direct ${bare.ratio.toFixed(2)})`);
+  console.log(`  ${mark(added <= GOALS.addedP50Us)} added p50 round trip ${us(added)} (goal <= ${GOALS.addedP50Us} µs; bare pipe proxy adds ${us(bare.added)})`);
+}
+
+async function main() {
+  const { FaultProxy } = require("../dist/proxy/fault-proxy.js");
+  const grudges = require("../dist/faults/grudge.js");
+  const child = fork(__filename, ["--servers"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const ports = await new Promise((resolve) => child.once("message", resolve));
+  const echoProxy = new FaultProxy({ name: "bench-echo", upstream: { host: "127.0.0.1", port: ports.echoPort } });
+  const sinkProxy = new FaultProxy({ name: "bench-sink", upstream: { host: "127.0.0.1", port: ports.sinkPort } });
+  const closers = [() => echoProxy.close(), () => sinkProxy.close()];
+  try {
+    await Promise.all([echoProxy.start(), sinkProxy.start()]);
+    const bareEcho = await bareProxy(ports.echoPort);
+    const bareSink = await bareProxy(ports.sinkPort);
+    closers.push(bareEcho.close, bareSink.close);
+    const targets = [
+      { echo: ports.echoPort, sink: ports.sinkPort },
+      { echo: echoProxy.port, sink: sinkProxy.port },
+      { echo: bareEcho.port, sink: bareSink.port },
+    ];
+    console.log(`FaultProxy bench (node ${process.version}, ${require("node:os").availableParallelism()} CPUs, ${ROUNDS} rounds, medians; ratios per round)`);
+    for (const [where, layout] of [
+      ["worker", "a worker thread (link proxies: both ends are other processes)"],
+      ["main", "the proxy's thread (client proxies: the test's client shares the Jest worker)"],
+    ]) {
+      const client = makeClient(where);
+      try {
+        report(layout, await measure(client, targets));
+      } finally {
+        await client.close();
+      }
+    }
+    const mesh = await partitionBench(FaultProxy, grudges, ports.mesh);
+    console.log("partition of a 3-node mesh (6 link proxies x 4 open connections, isolate/halves/majorities-ring)");
+    console.log(`  ${mesh.n} apply+heal cycles: p50 ${mesh.p50.toFixed(3)} ms p99 ${mesh.p99.toFixed(3)} ms max ${mesh.max.toFixed(3)} ms (traffic cut: ${mesh.cut}, flows after heal: ${mesh.healed})`);
+    console.log(`  ${mark(mesh.p50 < GOALS.applyHealMs && mesh.cut && mesh.healed)} partition apply+heal p50 ${mesh.p50.toFixed(3)} ms (goal < ${GOALS.applyHealMs} ms)`);
+  } finally {
+    await Promise.all(closers.map((close) => close()));
+    child.disconnect();
+  }
+}
+
+if (process.argv.includes("--servers")) runServers();
+else if (!isMainThread) runClientWorker();
+else
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
