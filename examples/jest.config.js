@@ -11,7 +11,7 @@ module.exports = {
   testMatch: ["<rootDir>/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   moduleNameMapper: { "^faultline$": join(__dirname, "..", "dist", "index.js") },
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: join(__dirname, "tsconfig.json"), isolatedModules: true }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: join(__dirname, "tsconfig.json") }] },
   testEnvironmentOptions: {
     faultline: {
       clusters: { demo: "./clusters/demo.cluster.ts" },

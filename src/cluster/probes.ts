@@ -43,6 +43,7 @@ export interface HttpProbeOptions {
   /** Expected status, or a predicate. Default: any 2xx. */
   status?: number | ((status: number) => boolean);
   /** Checks the response body; throw or return false when not ready. */
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- returning nothing means ready
   body?: (body: string) => boolean | void;
   scheme?: "http";
   timeout?: Duration;

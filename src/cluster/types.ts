@@ -99,6 +99,7 @@ export interface ClusterSpec {
   /** How long one node may take to become ready. Default "30s". */
   readyTimeout?: Duration;
   /** Steady state of the whole cluster; throw (or return false) when unhealthy. Default: every node running and ready. */
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a probe that returns nothing passed
   healthy?: (cluster: Cluster) => Promise<boolean | void>;
   /** Which node leads, if the system has a leader. */
   leader?: (cluster: Cluster) => Promise<Node | string | undefined>;

@@ -48,4 +48,5 @@ export const failpoints = {
   parseList: parseFailpointList,
 } as const;
 
-loadEnvironment();
+// Its own rejection handler crashes the process, as gofail exits when it cannot listen.
+void loadEnvironment();

@@ -17,6 +17,8 @@ if (state) {
   state.onTestDone = (name, status) => testDone(state, name, status);
 
   beforeAll(async () => {
+    // The test file's own require, so Jest's transform applies to TypeScript cluster modules.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (state.wanted.size > 0) await provisionClusters(state, (path) => require(path));
   }, state.config.provisionTimeoutMs);
 

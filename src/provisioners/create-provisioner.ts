@@ -5,9 +5,9 @@ import { ProcessProvisioner } from "./process-provisioner";
 /** Backends by name. Each module is loaded only when a cluster asks for it. */
 const FACTORIES: Record<ProvisionerKind, (spec: ClusterSpec) => Provisioner> = {
   process: () => new ProcessProvisioner(),
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   netns: (spec) => new (require("./netns-provisioner") as typeof import("./netns-provisioner")).NetnsProvisioner(spec),
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   docker: (spec) => new (require("./docker-provisioner") as typeof import("./docker-provisioner")).DockerProvisioner(spec),
 };
 

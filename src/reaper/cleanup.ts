@@ -32,7 +32,7 @@ function killGroup(pgid: number, start: string | undefined): boolean {
 
 async function removeDocker(resource: Extract<Resource, { kind: "docker-container" | "docker-network" }>): Promise<void> {
   // Loaded lazily: a run that never used Docker must not need dockerode to clean up.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const Docker = require("dockerode") as typeof import("dockerode");
   // A bounded wait: an engine that stopped answering must not hold the rest of the cleanup.
   const docker = new Docker({ ...(resource.dockerHost ? dockerOptionsFor(resource.dockerHost) : {}), timeout: 30_000 });

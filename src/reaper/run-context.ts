@@ -55,6 +55,6 @@ export async function endRun(run: RunContext, keepDir = false): Promise<CleanupR
   }
   if (!keepDir) rmSync(run.dir, { recursive: true, force: true });
   if (current?.dir === run.dir) current = undefined;
-  if (process.env[RUN_DIR_ENV] === run.dir) delete process.env[RUN_DIR_ENV];
+  if (process.env[RUN_DIR_ENV] === run.dir) Reflect.deleteProperty(process.env, RUN_DIR_ENV);
   return report;
 }

@@ -47,7 +47,7 @@ export function checkerMatcherResult(
     pass: result.valid,
     message: () =>
       result.valid
-        ? `${hint()}\n\nExpected the history not to ${claim}, but it does: ${result.message}.`
+        ? `${hint()}\n\nExpected the history to break "${claim}", but it does not: ${result.message}.`
         : `${hint()}\n\nExpected the history to ${claim}, but: ${result.message}.\n\n${formatAnomalies(result.anomalies, operations)}`,
   };
 }
