@@ -4,7 +4,7 @@
  *
  * @cluster demo
  */
-import { useCluster, withFault, faults } from "faultline";
+import { useCluster, withFault, faults, models } from "faultline";
 import { DemoClient } from "./demo-kv/dist/client";
 
 const cluster = useCluster("demo");
@@ -64,5 +64,28 @@ test(
   "the cluster stays healthy through a restart of one node",
   withFault("restart", { node: "n1", recoverWithin: "20s" }, async () => {
     expect(cluster.node("n1").state).toBe("running");
+  }),
+);
+
+test(
+  "what clients were told during a leader partition is linearizable",
+  withFault("partition", { isolate: "leader" }, async () => {
+    const history = cluster.history();
+    const deadline = performance.now() + 3000;
+    // Three clients on one register: reads, writes and compare-and-sets, as in Jepsen's cas-register test.
+    await Promise.all(
+      [1, 2, 3].map(async (id) => {
+        const kv = new DemoClient(cluster.nodes.map((node) => node.url("http")), { timeoutMs: 500 });
+        const client = history.client(id);
+        for (let i = 0; performance.now() < deadline; i++) {
+          const pick = (id * 7 + i) % 3;
+          if (pick === 0) await client.invoke("read", null, async () => (await kv.get("register")).value);
+          else if (pick === 1) await client.invoke("write", id * 100 + i, async () => void (await kv.put("register", id * 100 + i)));
+          else await client.invoke("cas", [id * 100 + i - 1, id * 100 + i], async () => (await kv.cas("register", id * 100 + i - 1, id * 100 + i)).ok);
+        }
+      }),
+    );
+    expect(history.operations.filter((op) => op.type === "ok").length).toBeGreaterThan(10);
+    expect(history).toBeLinearizable(models.casRegister());
   }),
 );

@@ -28,3 +28,12 @@ export async function rejects(): Promise<void> {
   // @ts-expect-error a string is not a list of attempt times
   expect("soon").toRetryWithBackoff();
 }
+
+import { createHistory, models } from "../../src/index";
+export function historyMatchers(): void {
+  const history = createHistory();
+  expect(history).toBeLinearizable(models.casRegister());
+  expect(history.operations).toLoseNoWrites();
+  // @ts-expect-error a cluster is not a history
+  expect(cluster).toBeLinearizable(models.register());
+}

@@ -5,22 +5,27 @@ import type { SetCheckOptions } from "../../history/checkers/set-checker";
 import type { UniqueIdsCheckOptions } from "../../history/checkers/unique-ids-checker";
 import type { LinearizabilityOptions } from "../../history/linearizability/check-linearizable";
 import type { Model } from "../../history/models/model";
+import type { History } from "../../history/history";
+import type { Operation } from "../../history/operation";
+import type { On } from "./matcher-types";
+
+type HistoryLike = History | readonly Operation[];
 
 /**
  * The history matchers, on a History or an array of operations. All are synchronous.
  * Merge into `jest.Matchers<R>` and `expect`'s `Matchers<R>`.
  */
-export interface HistoryMatchers<R> {
+export interface HistoryMatchers<R, T = unknown> {
   /** Linearizable with respect to `model`; throws FAULTLINE_CHECK_BUDGET if `budget` (default 10s) runs out. */
-  toBeLinearizable(model: Model, options?: LinearizabilityOptions): R;
+  toBeLinearizable: On<T, HistoryLike, (model: Model, options?: LinearizabilityOptions) => R, "a history">;
   /** Set workload: no acknowledged add lost, nothing unexpected read (Jepsen set-full). */
-  toLoseNoWrites(options?: SetCheckOptions): R;
+  toLoseNoWrites: On<T, HistoryLike, (options?: SetCheckOptions) => R, "a history">;
   /** Counter workload: every read within the values possible while it ran. */
-  toHaveValidCounter(options?: CounterCheckOptions): R;
+  toHaveValidCounter: On<T, HistoryLike, (options?: CounterCheckOptions) => R, "a history">;
   /** Id generation: no id returned twice. */
-  toHaveUniqueIds(options?: UniqueIdsCheckOptions): R;
+  toHaveUniqueIds: On<T, HistoryLike, (options?: UniqueIdsCheckOptions) => R, "a history">;
   /** Queue workload: nothing lost, duplicated or invented (Jepsen total-queue). */
-  toDeliverQueueExactlyOnce(options?: QueueCheckOptions): R;
+  toDeliverQueueExactlyOnce: On<T, HistoryLike, (options?: QueueCheckOptions) => R, "a history">;
   /** Bank workload: every read sums to `total`, no negative balance. */
-  toPreserveBankTotal(total: number, options?: Omit<BankCheckOptions, "total">): R;
+  toPreserveBankTotal: On<T, HistoryLike, (total: number, options?: Omit<BankCheckOptions, "total">) => R, "a history">;
 }

@@ -4,7 +4,14 @@ import { isOperationLike, type Operation } from "../../history/operation";
 import { formatAnomalies, type CheckResult } from "../../history/checkers/check-result";
 
 /** A TypeError carrying faultline's code, as Jest's own matchers throw for a wrong receiver. */
-function matcherTypeError(context: jest.MatcherContext, matcher: string, what: "received" | "expected", expected: string, value: unknown, hint: string): TypeError {
+function matcherTypeError(
+  context: jest.MatcherContext,
+  matcher: string,
+  what: "received" | "expected",
+  expected: string,
+  value: unknown,
+  hint: string,
+): TypeError {
   const { utils } = context;
   const color = what === "received" ? utils.RECEIVED_COLOR : utils.EXPECTED_COLOR;
   const label = what === "received" ? "Received" : "Expected";
@@ -23,7 +30,14 @@ function matcherTypeError(context: jest.MatcherContext, matcher: string, what: "
 export function receivedOperations(context: jest.MatcherContext, matcher: string, received: unknown): readonly Operation[] {
   if (History.isHistory(received)) return received.operations;
   if (Array.isArray(received) && received.every(isOperationLike)) return received;
-  throw matcherTypeError(context, matcher, "received", "a History or an array of operations", received, "pass cluster.history(), createHistory(), or the result of parseHistory()");
+  throw matcherTypeError(
+    context,
+    matcher,
+    "received",
+    "a History or an array of operations",
+    received,
+    "pass cluster.history(), createHistory(), or the result of parseHistory()",
+  );
 }
 
 /** Throws the Jest-style error for a wrong matcher argument. */

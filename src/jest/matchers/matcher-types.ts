@@ -3,19 +3,20 @@ import type { Cluster, Node } from "../../cluster/types";
 import type { ElectOptions } from "./to-elect-leader-within";
 import type { ExitExpectation } from "./to-exit-within";
 import type { BackoffExpectation } from "./to-retry-with-backoff";
+import type { HistoryMatchers } from "./history-matcher-types";
 
 /** Used in place of a matcher whose receiver is of the wrong type: calling it does not compile. */
 export interface WrongReceiver<Expected extends string> {
   readonly __faultlineExpectedReceiver: Expected;
 }
 
-type On<T, Receiver, M, Expected extends string> = [T] extends [never] ? M : unknown extends T ? M : T extends Receiver ? M : WrongReceiver<Expected>;
+export type On<T, Receiver, M, Expected extends string> = [T] extends [never] ? M : unknown extends T ? M : T extends Receiver ? M : WrongReceiver<Expected>;
 
 /**
  * faultline's matchers. `T` is the received value's type: a matcher called on the wrong kind of
  * value is a type error. Cluster and node matchers are async: `await expect(cluster).toRecoverWithin("20s")`.
  */
-export interface FaultlineMatchers<R, T> {
+export interface FaultlineMatchers<R, T> extends HistoryMatchers<R, T> {
   /** The cluster's healthy probe passes now. */
   toBeHealthy: On<T, Cluster, () => Promise<R>, "a cluster">;
   /** The healthy probe holds within `budget`, measured from the last heal (or the call). */

@@ -6,6 +6,12 @@ import { toElectLeaderWithin } from "./to-elect-leader-within";
 import { toExitWithin } from "./to-exit-within";
 import { toCompleteWithin } from "./to-complete-within";
 import { toRetryWithBackoff } from "./to-retry-with-backoff";
+import { toBeLinearizable } from "./to-be-linearizable";
+import { toLoseNoWrites } from "./to-lose-no-writes";
+import { toHaveValidCounter } from "./to-have-valid-counter";
+import { toHaveUniqueIds } from "./to-have-unique-ids";
+import { toDeliverQueueExactlyOnce } from "./to-deliver-queue-exactly-once";
+import { toPreserveBankTotal } from "./to-preserve-bank-total";
 
 /** Every matcher faultline adds to `expect`. */
 export const matchers = {
@@ -17,6 +23,12 @@ export const matchers = {
   toExitWithin,
   toCompleteWithin,
   toRetryWithBackoff,
+  toBeLinearizable,
+  toLoseNoWrites,
+  toHaveValidCounter,
+  toHaveUniqueIds,
+  toDeliverQueueExactlyOnce,
+  toPreserveBankTotal,
 };
 
 /** Adds faultline's matchers to the `expect` of the current test file. */

@@ -20,7 +20,13 @@ export function toBeLinearizable(
 ): jest.CustomMatcherResult {
   const ops = receivedOperations(this, "toBeLinearizable", received);
   if (!isModel(model)) {
-    throw invalidArgument(this, "toBeLinearizable", "a model such as models.casRegister()", model, "call the factory (models.casRegister(), not models.casRegister), or build one with defineModel()");
+    throw invalidArgument(
+      this,
+      "toBeLinearizable",
+      "a model such as models.casRegister()",
+      model,
+      "call the factory (models.casRegister(), not models.casRegister), or build one with defineModel()",
+    );
   }
   const result = checkLinearizable(ops, model, options);
   if (result.verdict === "unknown") {

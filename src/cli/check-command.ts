@@ -1,0 +1,150 @@
+import { readFile } from "node:fs/promises";
+import { isFaultlineError } from "../common/errors";
+import { formatMs, toMs, type Duration } from "../common/duration";
+import { HISTORY_FORMATS, parseHistory, type HistoryFormat } from "../history/formats/parse-history";
+import { parseEdn } from "../history/formats/edn";
+import { checkLinearizable, DEFAULT_BUDGET, type LinearizabilityResult } from "../history/linearizability/check-linearizable";
+import { casRegister } from "../history/models/cas-register";
+import { counter } from "../history/models/counter";
+import { fifoQueue } from "../history/models/fifo-queue";
+import { kv } from "../history/models/kv";
+import { mutex } from "../history/models/mutex";
+import { register } from "../history/models/register";
+import { set } from "../history/models/set";
+import { unorderedQueue } from "../history/models/unordered-queue";
+import type { Model } from "../history/models/model";
+
+/** Models by their command-line name; `initial` comes from `--initial`. */
+const MODELS: Record<string, (initial: unknown) => Model<unknown>> = {
+  register: (initial) => register({ initial }),
+  "cas-register": (initial) => casRegister({ initial }),
+  kv: (initial) => kv({ initial }),
+  set: () => set(),
+  counter: (initial) => counter({ initial: initial === undefined ? undefined : Number(initial) }),
+  "fifo-queue": () => fifoQueue(),
+  "unordered-queue": () => unorderedQueue(),
+  mutex: () => mutex(),
+};
+
+const USAGE = `usage: faultline check <file> --model <model> [--format <format>] [--budget <duration>] [--initial <edn>] [--json]
+
+Checks a history for linearizability.
+
+  --model     ${Object.keys(MODELS).join(" | ")}
+  --format    auto (default) | ${HISTORY_FORMATS.join(" | ")}
+              jepsen: jepsen.util log lines; edn/kv: one EDN map per line; jsonl: History.toJSONL()
+  --budget    time the search may take, e.g. 10s (default ${String(DEFAULT_BUDGET)}); then the verdict is unknown
+  --initial   the model's initial value as EDN, e.g. '""' for Porcupine's kv files (default nil)
+  --json      print the result as JSON
+
+exit status: 0 linearizable, 1 not linearizable, 2 unknown (budget spent),
+             64 usage error, 65 unreadable history, 66 file not found
+`;
+
+interface CheckArgs {
+  file: string;
+  model: string;
+  format: HistoryFormat | "auto";
+  budget: Duration;
+  initial: unknown;
+  json: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: readonly string[]): CheckArgs | "help" {
+  const args: Partial<CheckArgs> & { initial?: unknown } = { format: "auto", budget: DEFAULT_BUDGET, json: false };
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--help" || arg === "-h") return "help";
+    if (arg === "--json") {
+      args.json = true;
+      continue;
+    }
+    if (!arg.startsWith("--")) {
+      files.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    if (!["model", "format", "budget", "initial"].includes(name)) throw new UsageError(`unknown option --${name}`);
+    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    switch (name) {
+      case "model":
+        if (!(value in MODELS)) throw new UsageError(`unknown model "${value}"; expected one of ${Object.keys(MODELS).join(", ")}`);
+        args.model = value;
+        break;
+      case "format":
+        if (value !== "auto" && !HISTORY_FORMATS.includes(value as HistoryFormat))
+          throw new UsageError(`unknown format "${value}"; expected auto, ${HISTORY_FORMATS.join(", ")}`);
+        args.format = value as HistoryFormat | "auto";
+        break;
+      case "budget":
+        try {
+          toMs(value, { option: "--budget" });
+        } catch {
+          throw new UsageError(`--budget expects a duration such as 10s or 500ms, received "${value}"`);
+        }
+        args.budget = /^\d+(\.\d+)?$/.test(value) ? Number(value) : (value as Duration);
+        break;
+      case "initial":
+        try {
+          args.initial = parseEdn(value, "--initial");
+        } catch {
+          throw new UsageError(`--initial expects an EDN value such as nil, 0 or '""', received ${value}`);
+        }
+        break;
+    }
+  }
+  if (files.length !== 1) throw new UsageError(files.length ? `expected one history file, received ${files.length}` : "missing the history file");
+  if (!args.model) throw new UsageError("missing --model");
+  return { ...args, file: files[0]! } as CheckArgs;
+}
+
+const EXIT = { ok: 0, illegal: 1, unknown: 2 } as const;
+
+/**
+ * `faultline check <file> --model <name>`: reads a history, checks it, prints the verdict and
+ * its explanation. `argv` are the arguments after `check`. Resolves to the exit status.
+ */
+export async function runCheck(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  let args: CheckArgs | "help";
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    out.write(`faultline check: ${error.message}\n\n${USAGE}`);
+    return 64;
+  }
+  if (args === "help") {
+    out.write(USAGE);
+    return 0;
+  }
+  let text: string;
+  try {
+    text = await readFile(args.file, "utf8");
+  } catch (error) {
+    out.write(`faultline check: cannot read ${args.file}: ${(error as Error).message}\n`);
+    return 66;
+  }
+  let result: LinearizabilityResult;
+  let count: number;
+  try {
+    const ops = parseHistory(text, { format: args.format, source: args.file });
+    count = ops.length;
+    result = checkLinearizable(ops, MODELS[args.model]!(args.initial), { budget: args.budget });
+  } catch (error) {
+    if (!isFaultlineError(error)) throw error;
+    out.write(`faultline check: ${error.message}\n`);
+    return 65;
+  }
+  if (args.json) {
+    const { message, ...data } = result;
+    out.write(`${JSON.stringify({ file: args.file, ...data, message }, null, 2)}\n`);
+  } else {
+    out.write(`${args.file}: ${count} operations, model ${args.model}, budget ${formatMs(toMs(args.budget))}\n${result.message}\n`);
+  }
+  return EXIT[result.verdict];
+}

@@ -1,0 +1,145 @@
+import { FaultlineError, describeValue } from "../../common/errors";
+import { formatValue } from "../describe";
+
+/** What an operation asked for: its function and the value it was invoked with. */
+export interface ModelInput<I = unknown> {
+  readonly f: string;
+  readonly value: I;
+}
+
+/**
+ * What the operation returned. `known: false` for an indeterminate operation (`info`, or never
+ * completed): it may have happened with any result, so the model applies its effect, if it
+ * can have one, without checking a result.
+ */
+export type ModelOutput<O = unknown> = { readonly known: true; readonly value: O } | { readonly known: false };
+
+/** The outcome of applying one operation to a state. */
+export type StepResult<S> = { readonly ok: true; readonly state: S } | { readonly ok: false };
+
+/** Partition key: operations with different keys never affect each other. */
+export type PartitionKey = string | number;
+
+/** A sequential specification of a data type, as the linearizability checker uses it. */
+export interface ModelDefinition<S, I = unknown, O = unknown> {
+  /** Name shown in verdicts. Default: `"model"`. */
+  name?: string;
+  /** The state before any operation. */
+  init: () => S;
+  /**
+   * Applies `input` (with its result `output`) to `state`: `{ ok: true, state: next }` when the
+   * result is what the data type would return, else {@link REJECT}. Must not mutate `state`.
+   * Called millions of times by the search: keep it allocation-light.
+   */
+  step: (state: S, input: ModelInput<I>, output: ModelOutput<O>) => StepResult<S>;
+  /**
+   * Splits the history into independent parts checked separately (P-compositionality), e.g. by
+   * key. Default: one part.
+   */
+  partition?: (input: ModelInput<I>) => PartitionKey;
+  /** State equality for the search's cache. Default: {@link sameValue} (deep, nil-equal). */
+  equal?: (a: S, b: S) => boolean;
+  /** Optional state hash folded into the cache key; worth it when many states share a step. */
+  hash?: (state: S) => number;
+  /** A state for people. Default: {@link formatValue}. */
+  describe?: (state: S) => string;
+  /**
+   * Why `input`/`output` cannot follow `state`, for illegal verdicts: e.g. `needs 3, holds 4`.
+   * Default: none (the verdict shows the state and the operation).
+   */
+  explain?: (state: S, input: ModelInput<I>, output: ModelOutput<O>) => string | undefined;
+  /** Functions the model knows; others are rejected before the search. Default: any. */
+  functions?: readonly string[];
+  /**
+   * True for operations that never change the state (reads): indeterminate ones are dropped
+   * before the search because placing them can never matter. Default: none.
+   */
+  readOnly?: (input: ModelInput<I>) => boolean;
+}
+
+/** A model ready for the checker: {@link ModelDefinition} with its defaults filled in. */
+export interface Model<S = unknown, I = unknown, O = unknown> {
+  readonly name: string;
+  init(): S;
+  step(state: S, input: ModelInput<I>, output: ModelOutput<O>): StepResult<S>;
+  // Method syntax on purpose: it keeps Model<number> assignable to Model<unknown>.
+  partition?(input: ModelInput<I>): PartitionKey;
+  equal(a: S, b: S): boolean;
+  hash?(state: S): number;
+  describe(state: S): string;
+  explain?(state: S, input: ModelInput<I>, output: ModelOutput<O>): string | undefined;
+  readonly functions?: readonly string[];
+  readOnly?(input: ModelInput<I>): boolean;
+}
+
+/** The one rejection object, shared so rejecting allocates nothing. */
+export const REJECT: StepResult<never> = Object.freeze({ ok: false });
+
+const MARK = Symbol.for("faultline.model");
+
+/** Defines a model for `checkLinearizable` and `toBeLinearizable`. */
+export function defineModel<S, I = unknown, O = unknown>(definition: ModelDefinition<S, I, O>): Model<S, I, O> {
+  const bad = (option: string, expected: string, value: unknown): never => {
+    throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", option, message: `defineModel: expected ${expected}, received ${describeValue(value)}` });
+  };
+  if (typeof definition !== "object" || definition === null) bad("definition", "an object with init and step", definition);
+  if (typeof definition.init !== "function") bad("init", "a function returning the initial state", definition.init);
+  if (typeof definition.step !== "function") bad("step", "a function (state, input, output) => { ok, state }", definition.step);
+  for (const key of ["partition", "equal", "hash", "describe", "explain", "readOnly"] as const) {
+    if (definition[key] !== undefined && typeof definition[key] !== "function") bad(key, "a function", definition[key]);
+  }
+  const model: Model<S, I, O> = {
+    name: definition.name ?? "model",
+    init: definition.init,
+    step: definition.step,
+    partition: definition.partition,
+    equal: definition.equal ?? sameValue,
+    hash: definition.hash,
+    describe: definition.describe ?? ((state: S) => formatValue(state)),
+    explain: definition.explain,
+    functions: definition.functions,
+    readOnly: definition.readOnly,
+  };
+  Object.defineProperty(model, MARK, { value: true });
+  return model;
+}
+
+/** True for anything `defineModel` made, from any module registry. */
+export function isModel(value: unknown): value is Model {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[MARK] === true;
+}
+
+/** `{ ok: true, state }`. */
+export function accept<S>(state: S): StepResult<S> {
+  return { ok: true, state };
+}
+
+/**
+ * Value equality for results and states: nil (`null`/`undefined`) equals nil, NaN equals NaN,
+ * arrays and plain objects compare by content.
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || a === undefined) return b === null || b === undefined;
+  if (typeof a !== "object" || typeof b !== "object" || b === null) return Number.isNaN(a) && Number.isNaN(b);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+/** Reads `[x, y]` from an input value, or fails the check with a message naming the op. */
+export function pairOf(value: unknown, what: string): readonly [unknown, unknown] {
+  if (Array.isArray(value) && value.length === 2) return value as [unknown, unknown];
+  throw new FaultlineError({
+    code: "FAULTLINE_HISTORY",
+    message: `${what} must be invoked with a pair [a, b], received ${describeValue(value)}`,
+    hint: 'record cas as invoke("cas", [expected, next], …) and kv operations as [key, value]',
+  });
+}
