@@ -20,7 +20,7 @@ function isPrivileged(): boolean {
 
 async function dockerCheck(): Promise<Check> {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const Docker = require("dockerode") as typeof import("dockerode");
     const info = await Promise.race([new Docker().version(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no answer within 3s")), 3000).unref())]);
     return { name: "docker", ok: true, detail: `engine ${info.Version} at ${process.env.DOCKER_HOST ?? "/var/run/docker.sock"}` };
@@ -35,7 +35,7 @@ async function netnsCheck(): Promise<Check> {
   if (missing.length) return { name: "netns", ok: false, detail: `missing ${missing.join(", ")}: apt-get install iproute2 iptables` };
   if (!isPrivileged()) return { name: "netns", ok: false, detail: "needs root or CAP_NET_ADMIN" };
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const { netnsAvailability } = require("../provisioners/netns-provisioner") as { netnsAvailability?: () => Promise<{ ok: boolean; reason?: string; netem: boolean; tbf: boolean }> | { ok: boolean; reason?: string; netem: boolean; tbf: boolean } };
     if (netnsAvailability) {
       const a = await netnsAvailability();

@@ -12,13 +12,13 @@ commands:
 
 type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<number>;
 
-/* eslint-disable @typescript-eslint/no-require-imports -- each command loads only what it needs */
+ 
 const COMMANDS: Record<string, () => Command> = {
   check: () => (require("./check-command") as typeof import("./check-command")).runCheck,
   image: () => (require("./image-command") as typeof import("./image-command")).runImage,
   doctor: () => (require("./doctor-command") as typeof import("./doctor-command")).runDoctor,
 };
-/* eslint-enable @typescript-eslint/no-require-imports */
+ 
 
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const [name, ...rest] = argv;
