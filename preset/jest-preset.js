@@ -12,4 +12,7 @@ module.exports = {
   setupFilesAfterEnv: [join(dist, "jest", "setup-after-env.js")],
   // Real clusters take seconds, not Jest's default 5 s; hang guards, not speed limits.
   testTimeout: 60_000,
+  // The HTML report and the end-of-run summary. A project that sets its own `reporters` adds
+  // "faultline/reporter" to keep them.
+  reporters: ["default", join(dist, "report", "jest-reporter.js")],
 };

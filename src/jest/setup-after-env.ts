@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "@jest/globals";
 import { fileState } from "./file-state";
 import { registerMatchers } from "./matchers/register";
+import { writeArtifacts } from "./write-artifacts";
 import { describeClusters, provisionClusters, restoreClusters, teardownClusters, testDone, testStarted } from "./file-lifecycle";
 
 registerMatchers();
@@ -14,7 +15,10 @@ if (state) {
   let failureText = "";
   state.teardown = () => teardownClusters(state);
   state.describeFailure = () => failureText;
-  state.onTestDone = (name, status) => testDone(state, name, status);
+  state.onTestDone = async (name, status) => {
+    testDone(state, name, status);
+    await writeArtifacts(state, name, status);
+  };
 
   beforeAll(async () => {
     // The test file's own require, so Jest's transform applies to TypeScript cluster modules.

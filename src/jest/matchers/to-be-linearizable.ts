@@ -1,5 +1,6 @@
 /// <reference types="jest" />
 import { FaultlineError } from "../../common/errors";
+import { rememberCheck } from "../../history/check-results";
 import { formatMs } from "../../common/duration";
 import { formatNeighbourhood } from "../../history/describe";
 import { checkLinearizable, type LinearizabilityOptions } from "../../history/linearizability/check-linearizable";
@@ -29,6 +30,7 @@ export function toBeLinearizable(
     );
   }
   const result = checkLinearizable(ops, model, options);
+  if (typeof received === "object" && received !== null) rememberCheck(received, result);
   if (result.verdict === "unknown") {
     throw new FaultlineError({
       code: "FAULTLINE_CHECK_BUDGET",

@@ -1,0 +1,24 @@
+import { monoNowMs } from "../common/timers";
+import { checkForReport } from "../history/check-results";
+import { clusterArtifactInput } from "../report/cluster-artifact-input";
+import { writeTestArtifacts } from "../report/test-artifacts";
+import type { FileState } from "./file-state";
+
+/** After each test: its slice of every cluster's timeline, histories and logs, for the report. */
+export async function writeArtifacts(state: FileState, name: string, status: "passed" | "failed"): Promise<void> {
+  const startedAt = state.current?.startedAt;
+  if (startedAt === undefined || state.clusters.size === 0) return;
+  try {
+    await writeTestArtifacts({
+      reportDir: state.config.reportDir,
+      testPath: state.config.testPath,
+      testName: name,
+      status,
+      durationMs: monoNowMs() - startedAt,
+      clusters: [...state.clusters.values()].map((cluster) => clusterArtifactInput(cluster, startedAt, (history) => checkForReport(history))),
+    });
+  } catch (error) {
+    // A report is a convenience: failing to write one must never fail the test.
+    process.stderr.write(`faultline: could not write artifacts for "${name}": ${(error as Error).message}\n`);
+  }
+}
