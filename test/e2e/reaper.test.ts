@@ -35,7 +35,7 @@ describe.each([["in band", ["--runInBand"]], ["in a worker", ["--maxWorkers=1", 
       stdio: "ignore",
     });
     try {
-      expect(await until(() => existsSync(pidsFile), 60_000)).toBe(true);
+      expect(await until(() => existsSync(pidsFile), 100_000)).toBe(true);
       const { pids, runDir } = JSON.parse(readFileSync(pidsFile, "utf8")) as { pids: number[]; runDir: string };
       expect(pids).toHaveLength(3);
       expect(pids.every(alive)).toBe(true);
@@ -49,5 +49,5 @@ describe.each([["in band", ["--runInBand"]], ["in a worker", ["--maxWorkers=1", 
       if (jest.exitCode === null) jest.kill("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 180_000);
 });
