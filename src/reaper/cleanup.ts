@@ -32,7 +32,6 @@ function killGroup(pgid: number, start: string | undefined): boolean {
 
 async function removeDocker(resource: Extract<Resource, { kind: "docker-container" | "docker-network" }>): Promise<void> {
   // Loaded lazily: a run that never used Docker must not need dockerode to clean up.
-   
   const Docker = require("dockerode") as typeof import("dockerode");
   // A bounded wait: an engine that stopped answering must not hold the rest of the cleanup.
   const docker = new Docker({ ...(resource.dockerHost ? dockerOptionsFor(resource.dockerHost) : {}), timeout: 30_000 });
@@ -51,7 +50,16 @@ async function removeDocker(resource: Extract<Resource, { kind: "docker-containe
  * name another engine.
  */
 export function dockerOptionsFor(host: string): import("dockerode").DockerOptions {
-  const blank = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined, username: undefined };
+  const blank = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    protocol: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+    username: undefined,
+  };
   if (host.startsWith("unix://")) return { ...blank, socketPath: host.slice("unix://".length) || "/var/run/docker.sock" };
   if (host.startsWith("npipe://")) return { ...blank, socketPath: host.slice("npipe://".length) || "//./pipe/docker_engine" };
   const url = new URL(host.includes("//") ? host : `tcp://${host}`);

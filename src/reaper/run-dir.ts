@@ -10,6 +10,9 @@ export function runsRoot(): string {
   return join(tmpdir(), `faultline-${uid}`);
 }
 
+/** What a run id looks like (and nothing else in the runs root does). */
+export const RUN_ID = /^[0-9a-f]{6}$/;
+
 /** A short run id: kernel names (`fl-<id>-…`) are limited to 15 characters. */
 export function newRunId(): string {
   return randomBytes(4).toString("hex").slice(0, 6);

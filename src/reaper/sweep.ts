@@ -2,7 +2,7 @@ import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupRun } from "./cleanup";
 import { isSameProcessAlive } from "./process-identity";
-import { readRunInfo, runsRoot } from "./run-dir";
+import { readRunInfo, runsRoot, RUN_ID } from "./run-dir";
 
 /**
  * Removes what runs whose owner died left behind (a watchdog that was itself killed, a machine
@@ -17,6 +17,8 @@ export async function sweepDeadRuns(root = runsRoot()): Promise<string[]> {
   }
   const swept: string[] = [];
   for (const name of entries) {
+    // Only run directories: the root also holds shared reservations (ports, subnets).
+    if (!RUN_ID.test(name)) continue;
     const dir = join(root, name);
     try {
       if (!statSync(dir).isDirectory()) continue;

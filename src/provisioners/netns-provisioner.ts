@@ -1,0 +1,239 @@
+import { mkdirSync, unlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { FaultlineError } from "../common/errors";
+import type { ClusterSpec } from "../cluster/types";
+import type { LaunchSpec, NetworkControl, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "./provisioner";
+import { spawnGroup } from "./spawn-group";
+import { which } from "./which";
+import { checkRequirements } from "./netns/capabilities";
+import { hostBatch, namespaceBatch, runCommand, type CommandResult, type Tools } from "./netns/ip-commands";
+import { forwardRuleSpec } from "./netns/iptables-rules";
+import type { NetnsMember } from "./netns/fault-plans";
+import { NetnsNames } from "./netns/names";
+import { NetnsNetwork } from "./netns/netns-network";
+import { DEFAULT_SUBNET, bridgeAddress, candidateSubnets, formatCidr, nodeAddress, reserveSlot, reserveSubnet, usedNetworks } from "./netns/subnet";
+import { UndoStack } from "./netns/undo-stack";
+
+export { netnsAvailability, capabilities, type NetnsAvailability, type NetnsCapabilities } from "./netns/capabilities";
+
+/** Every node binds the same small ports on its own IP: port i of the spec is 10000 + i. */
+const FIRST_PORT = 10_000;
+/**
+ * Where subnet reservations live: beside the runs root (`os.tmpdir()/faultline-<uid>-subnets`),
+ * shared by every run and worker of the user, and outside it so sweeps of dead runs never take
+ * it for a run directory. A Docker network should reserve here too.
+ */
+function subnetsDir(runDir: string): string {
+  return `${dirname(runDir)}-subnets`;
+}
+
+interface Prepared {
+  context: ProvisionContext;
+  tools: Tools;
+  undo: UndoStack;
+  slotFile: string;
+  members: NetnsMember[];
+  slots: NodeSlot[];
+  network?: NetnsNetwork;
+}
+
+/**
+ * Each node runs in its own network namespace (`fl-<run>-<kk>-<node>`) with its own IP on a
+ * per-cluster bridge; the test process reaches the nodes from the bridge's address. Peers talk
+ * directly, and network faults are iptables chains and tc qdiscs inside the namespaces.
+ * Needs Linux, root (or CAP_NET_ADMIN and CAP_SYS_ADMIN), iproute2 and iptables.
+ */
+export class NetnsProvisioner implements Provisioner {
+  readonly kind = "netns" as const;
+  private prepared?: Prepared;
+  readonly network: NetworkControl = {
+    partition: (grudge, options) => this.requireNetwork().partition(grudge, options),
+    loss: (targets, probability) => this.requireNetwork().loss(targets, probability),
+    bandwidth: (targets, rateKBps) => this.requireNetwork().bandwidth(targets, rateKBps),
+  };
+
+  constructor(private readonly spec?: ClusterSpec) {}
+
+  async prepare(context: ProvisionContext): Promise<NodeSlot[]> {
+    if (this.prepared) throw new Error("NetnsProvisioner.prepare() called twice");
+    const tools = checkRequirements(context.cluster);
+    const pool = context.subnet ?? this.spec?.network?.subnet ?? DEFAULT_SUBNET;
+    const candidates = candidateSubnets(pool, context.nodes.length, context.cluster);
+    const slot = reserveSlot(context.run.dir, NetnsNames.capacity);
+    if (slot === undefined)
+      throw failure(
+        "FAULTLINE_INVALID_OPTION",
+        `run ${context.run.id} already holds ${NetnsNames.capacity} netns clusters`,
+        "dispose clusters you no longer need",
+        context.cluster,
+      );
+    const undo = new UndoStack(context.run.registry);
+    const prepared: Prepared = { context, tools, undo, slotFile: join(context.run.dir, `netns-${slot}`), members: [], slots: [] };
+    this.prepared = prepared;
+    try {
+      await this.build(prepared, new NetnsNames(context.run.id, slot), pool, candidates);
+      return prepared.slots;
+    } catch (error) {
+      await this.dispose().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async build(prepared: Prepared, names: NetnsNames, pool: string, candidates: ReturnType<typeof candidateSubnets>): Promise<void> {
+    const { context, tools, undo } = prepared;
+    const [addrs, routes] = await Promise.all([
+      runCommand([tools.ip, "-4", "-o", "addr", "show"]),
+      runCommand([tools.ip, "-4", "route", "show", "table", "all"]),
+    ]);
+    const owner = JSON.stringify({ run: context.run.id, dir: context.run.dir, cluster: context.cluster, pid: process.pid });
+    const reservation = reserveSubnet(subnetsDir(context.run.dir), candidates, usedNetworks(addrs.stdout, routes.stdout), owner);
+    if (!reservation) {
+      throw failure(
+        "FAULTLINE_INVALID_OPTION",
+        `no free /24 left in ${pool}: every one is used by an interface, a route or another cluster`,
+        "set network: { subnet } to a pool this machine does not use",
+        context.cluster,
+        "network.subnet",
+      );
+    }
+    undo.push([which("rm") ?? "/bin/rm", "-f", reservation.file], `subnet reservation ${formatCidr(reservation.net)}`);
+    const net = reservation.net;
+    const gateway = bridgeAddress(net);
+    prepared.members = context.nodes.map((node) => ({
+      name: node.name,
+      index: node.index,
+      host: nodeAddress(net, node.index),
+      namespace: names.namespace(node),
+    }));
+    const veths = prepared.members.map((member) => ({ namespace: member.namespace, veth: names.veth(member.index) }));
+
+    undo.push([tools.ip, "link", "delete", names.bridge], `bridge ${names.bridge}`);
+    for (const { namespace, veth } of veths) {
+      undo.push([tools.ip, "netns", "delete", namespace], `namespace ${namespace}`);
+      undo.push([tools.ip, "link", "delete", veth], `veth ${veth}`);
+    }
+    check(
+      await runCommand([tools.ip, "-batch", "-"], { stdin: hostBatch(names.bridge, `${gateway}/${net.prefix}`, veths) }),
+      "creating the bridge, namespaces and veths",
+      context.cluster,
+    );
+    await Promise.all(
+      prepared.members.map(async (member) => {
+        const result = await runCommand([tools.ip, "-n", member.namespace, "-batch", "-"], { stdin: namespaceBatch(`${member.host}/${net.prefix}`, gateway) });
+        check(result, `addressing namespace ${member.namespace}`, context.cluster, member.name);
+      }),
+    );
+    // With br_netfilter loaded, bridged frames cross the host's FORWARD chain, whose policy
+    // Docker sets to DROP. Host<->node traffic goes through INPUT/OUTPUT and needs no rule.
+    const forward = forwardRuleSpec(names.bridge, `fl-${context.run.id} ${names.bridge}`);
+    undo.push([tools.iptables, "-w", "-D", ...forward], `FORWARD rule for ${names.bridge}`);
+    check(await runCommand([tools.iptables, "-w", "-I", ...forward]), `allowing ${names.bridge} in FORWARD`, context.cluster);
+
+    prepared.slots = prepared.members.map((member) => {
+      const dataDir = join(context.dir, member.name);
+      mkdirSync(dataDir, { recursive: true });
+      const ports = Object.fromEntries(context.ports.map((port, i) => [port, FIRST_PORT + i]));
+      return { name: member.name, index: member.index, host: member.host, ports, dataDir };
+    });
+    prepared.network = new NetnsNetwork({ cluster: context.cluster, tools, names, members: prepared.members, clientAddress: gateway, undo });
+    context.timeline.record({
+      type: "note",
+      message: `netns: bridge ${names.bridge} ${gateway}/${net.prefix}, nodes ${prepared.members.map((m) => `${m.name}=${m.host}`).join(" ")}`,
+    });
+  }
+
+  async launch(slot: NodeSlot, spec: LaunchSpec): Promise<NodeProcess> {
+    const { context, tools, members } = this.requirePrepared();
+    const member = members.find((m) => m.name === slot.name);
+    if (!member) throw failure("FAULTLINE_UNKNOWN_NODE", `no node named "${slot.name}" was prepared`, "launch the slots prepare() returned", context.cluster);
+    // `ip netns exec` execs the node, so the group leader spawnGroup registers is the node itself.
+    return spawnGroup(spec, {
+      cluster: context.cluster,
+      node: slot.name,
+      registry: context.run.registry,
+      wrapper: [tools.ip, "netns", "exec", member.namespace],
+    });
+  }
+
+  peerAddress(from: NodeSlot, to: NodeSlot, port: string): string {
+    const { context, slots } = this.requirePrepared();
+    // Callers may pass slots rebuilt from public nodes (without ports): answer from ours.
+    const target = slots.find((s) => s.name === to.name) ?? to;
+    const number = target.ports[port];
+    if (number === undefined) {
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: `no port named "${port}"; the cluster declares ports ${JSON.stringify(context.ports)}`,
+        hint: "name the port in the cluster's `ports` list",
+        cluster: context.cluster,
+        node: from.name,
+        option: "ports",
+      });
+    }
+    return `${target.host}:${number}`;
+  }
+
+  /** Resolves when background removal of healed faults' firewall chains is done. */
+  async idle(): Promise<void> {
+    await this.prepared?.network?.idle();
+  }
+
+  async dispose(): Promise<void> {
+    const prepared = this.prepared;
+    if (!prepared) return;
+    let first: unknown;
+    await prepared.network?.idle();
+    try {
+      await prepared.undo.unwind();
+    } catch (error) {
+      first = error;
+    }
+    try {
+      unlinkSync(prepared.slotFile);
+    } catch {
+      // gone with the run directory
+    }
+    if (first) {
+      throw new FaultlineError({
+        code: "FAULTLINE_TEARDOWN",
+        message: `removing the cluster's network failed: ${(first as Error).message}`,
+        hint: "the reaper retries what is still registered when the run ends; check `ip netns list` and `ip -o link | grep fl-`",
+        cluster: prepared.context.cluster,
+        cause: first,
+      });
+    }
+  }
+
+  private requirePrepared(): Prepared {
+    if (!this.prepared) throw new Error("NetnsProvisioner used before prepare()");
+    return this.prepared;
+  }
+
+  private requireNetwork(): NetnsNetwork {
+    const network = this.requirePrepared().network;
+    if (!network) throw new Error("NetnsProvisioner network used before prepare() finished");
+    return network;
+  }
+}
+
+function failure(code: "FAULTLINE_INVALID_OPTION" | "FAULTLINE_UNKNOWN_NODE", message: string, hint: string, cluster: string, option?: string): FaultlineError {
+  return new FaultlineError({ code, message, hint, cluster, option });
+}
+
+/** Turns a failed setup command into an error that says what could not be done and why. */
+function check(result: CommandResult, what: string, cluster: string, node?: string): void {
+  if (result.code === 0) return;
+  const denied = /not permitted|permission denied/i.test(result.stderr);
+  const missing = /unknown device type|not supported|no such file or directory.*module/i.test(result.stderr);
+  throw new FaultlineError({
+    code: denied ? "FAULTLINE_PERMISSION" : missing ? "FAULTLINE_REQUIREMENT_MISSING" : "FAULTLINE_NODE_STATE",
+    message: `provisioner "netns": ${what} failed (exit ${result.code}): ${result.stderr || "no output"}`,
+    hint: denied
+      ? "run as root or with CAP_NET_ADMIN and CAP_SYS_ADMIN"
+      : missing
+        ? 'the kernel lacks bridge/veth/netfilter support; use provisioner: "process"'
+        : "see the command's output above; everything created so far was removed",
+    cluster,
+    node,
+  });
+}

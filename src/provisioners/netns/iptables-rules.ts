@@ -1,0 +1,66 @@
+/**
+ * iptables-restore scripts for faults inside a node's namespace. Each fault owns one chain
+ * (`fl-<run>-<kk>-p<n>` or `-l<n>`) jumped to from the top of INPUT, so undoing it touches
+ * exactly what it added. Scripts are fed to one `iptables-restore --noflush` per namespace:
+ * one process and one kernel transaction, instead of one `iptables` process per rule.
+ */
+
+export interface DropRule {
+  /** Source address to drop; undefined drops everything arriving. */
+  source?: string;
+  /** 0..1: drop this share at random (`-m statistic`); undefined drops all. */
+  probability?: number;
+}
+
+/** Creates `chain` with its DROP rules and jumps to it first thing in INPUT. */
+export function addChainScript(chain: string, rules: readonly DropRule[]): string {
+  const lines = ["*filter", `:${chain} - [0:0]`];
+  for (const rule of rules) {
+    const parts = ["-A", chain];
+    if (rule.source) parts.push("-s", rule.source);
+    if (rule.probability !== undefined) parts.push("-m", "statistic", "--mode", "random", "--probability", formatProbability(rule.probability));
+    // DROP, not REJECT: a partition is silence, not a refusal.
+    parts.push("-j", "DROP");
+    lines.push(parts.join(" "));
+  }
+  lines.push(`-I INPUT 1 -j ${chain}`, "COMMIT");
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * Makes `chain` a no-op by putting RETURN in front of its rules. This is how a fault heals:
+ * on nf_tables, any transaction that deletes a rule or chain waits for an RCU grace period
+ * (10–35 ms measured on a 2-CPU VM), while an addition takes none. Removing the chain follows
+ * in the background ({@link removeChainScript}).
+ */
+export function bypassChainScript(chain: string): string {
+  return ["*filter", `-I ${chain} 1 -j RETURN`, "COMMIT"].join("\n") + "\n";
+}
+
+/** Removes the jump and the chain: exactly what {@link addChainScript} added. */
+export function removeChainScript(chain: string): string {
+  return ["*filter", `-D INPUT -j ${chain}`, `-F ${chain}`, `-X ${chain}`, "COMMIT"].join("\n") + "\n";
+}
+
+/**
+ * The same removal as separate `iptables` argv (after a namespace prefix), for the reaper,
+ * whose undo entries are single commands. Listed in creation order: the reaper runs them
+ * newest first (delete the jump, flush, delete the chain).
+ */
+export function removeChainCommands(iptables: string, chain: string): string[][] {
+  return [
+    [iptables, "-w", "-X", chain],
+    [iptables, "-w", "-F", chain],
+    [iptables, "-w", "-D", "INPUT", "-j", chain],
+  ];
+}
+
+/** The FORWARD rule that lets a bridge carry its own traffic (Docker sets FORWARD's policy to DROP). */
+export function forwardRuleSpec(bridge: string, comment: string): string[] {
+  return ["FORWARD", "-i", bridge, "-o", bridge, "-m", "comment", "--comment", comment, "-j", "ACCEPT"];
+}
+
+function formatProbability(p: number): string {
+  // statistic takes a decimal; avoid exponent notation for tiny values.
+  return Number(p.toFixed(6)).toString();
+}
