@@ -1,0 +1,34 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+
+const repoRoot = join(__dirname, "..", "..");
+const haveSetpriv = spawnSync("setpriv", ["--version"]).status === 0;
+const isRoot = process.getuid?.() === 0;
+
+/** Runs a script as the unprivileged user "nobody", which can never make namespaces or rules. */
+function asNobody(script: string): { status: number | null; output: string } {
+  const result = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", process.execPath, "-e", script], {
+    cwd: "/tmp",
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, HOME: "/tmp", TMPDIR: "/tmp" },
+    timeout: 60_000,
+  });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+// Needs root to drop privileges to "nobody"; the point is what a user without root sees.
+(isRoot && haveSetpriv ? describe : describe.skip)("netns without root", () => {
+  it("fails with FAULTLINE_PERMISSION naming what is missing, and starts nothing", () => {
+    const script = `
+      const { startCluster } = require(${JSON.stringify(join(repoRoot, "dist", "cluster", "start-cluster.js"))});
+      startCluster({ nodes: 3, provisioner: "netns", ports: ["p"], command: () => ["sleep", "60"] }, { name: "etcd" })
+        .then(() => { console.log("UNEXPECTED: started"); process.exit(3); },
+              (e) => { console.log(JSON.stringify({ code: e.code, message: e.message })); process.exit(0); });`;
+    const { status, output } = asNobody(script);
+    expect(status).toBe(0);
+    const error = JSON.parse(output.trim().split("\n").pop()!) as { code: string; message: string };
+    expect(error.code).toBe("FAULTLINE_PERMISSION");
+    expect(error.message).toMatch(/root|CAP_NET_ADMIN/);
+    expect(spawnSync("pgrep", ["-u", "65534", "-f", "sleep 60"]).status).toBe(1); // 1: no such process
+  });
+});
