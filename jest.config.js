@@ -9,5 +9,7 @@ module.exports = {
     { ...base, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     { ...base, displayName: "e2e", testMatch: ["<rootDir>/test/e2e/**/*.test.ts"], slowTestThreshold: 60 },
     { ...base, displayName: "integration", testMatch: ["<rootDir>/test/integration/**/*.test.ts"], slowTestThreshold: 60 },
+    // The examples, through faultline's own preset, as a user's project runs them.
+    "<rootDir>/examples/jest.config.js",
   ],
 };

@@ -7,6 +7,7 @@ const { join } = require("node:path");
 
 module.exports = {
   rootDir: __dirname,
+  displayName: "examples",
   preset: join(__dirname, "..", "preset", "jest-preset.js"),
   testMatch: ["<rootDir>/**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
