@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { RunInfo } from "./run-dir";
 
@@ -7,7 +8,9 @@ import type { RunInfo } from "./run-dir";
  * holds: when this process dies for any reason, the kernel closes it and the watchdog reaps.
  */
 export function startWatchdog(run: RunInfo): number {
-  const script = join(__dirname, "watchdog-main.js");
+  // From the build this file sits beside the script; run from sources (ts-jest), use the build's.
+  const script = [join(__dirname, "watchdog-main.js"), join(__dirname, "..", "..", "dist", "reaper", "watchdog-main.js")].find((p) => existsSync(p));
+  if (!script) throw new Error("faultline's watchdog script is missing: run `npm run build`");
   const child = spawn(process.execPath, [script, run.dir, String(run.ownerPid), run.ownerStart ?? ""], {
     detached: true,
     stdio: ["pipe", "ignore", "ignore"],
