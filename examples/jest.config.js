@@ -15,7 +15,11 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: join(__dirname, "tsconfig.json") }] },
   testEnvironmentOptions: {
     faultline: {
-      clusters: { demo: "./clusters/demo.cluster.ts" },
+      clusters: {
+        demo: "./clusters/demo.cluster.ts",
+        chunk: "./clusters/chunk.cluster.ts",
+        chunkDisk: "./clusters/chunk-disk.cluster.ts",
+      },
       reportDir: "../faultline-report",
     },
   },

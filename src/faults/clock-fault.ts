@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FaultlineError } from "../common/errors";
 import { toMs, type Duration } from "../common/duration";
+import { wallNow } from "../common/timers";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import { which } from "../provisioners/which";
 import { activeFault } from "./active-fault";
@@ -20,10 +21,42 @@ export function clockFile(clusterDir: string, node: string): string {
   return join(clusterDir, `${node}.faketime`);
 }
 
+/** What faultline knows about a node's clock: when its process started, and the fault on it. */
+interface ClockState {
+  /** Wall-clock ms just before the node's current process was spawned. */
+  started?: number;
+  fault?: { offset: number; rate: number; since: number };
+}
+
+const stateFile = (clusterDir: string, node: string): string => `${clockFile(clusterDir, node)}.json`;
+
+function readState(clusterDir: string, node: string): ClockState {
+  try {
+    return JSON.parse(readFileSync(stateFile(clusterDir, node), "utf8")) as ClockState;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The libfaketime spec that makes a process started at `started` see `offset` seconds plus
+ * `rate` speed counted from `since`. libfaketime applies `x<rate>` to the time elapsed since the
+ * process loaded it, so without the correction a rate set after a minute of uptime would first
+ * jump the clock by a minute. The rate is always written, even x1: libfaketime keeps the last
+ * rate it read when a later spec leaves it out, so "+0" alone would not end a speed-up.
+ */
+function faketimeSpec(fault: ClockState["fault"], started: number | undefined): string {
+  if (!fault) return "+0 x1";
+  const seconds = fault.offset + (((started ?? fault.since) - fault.since) / 1000) * (fault.rate - 1);
+  const rounded = Number(seconds.toFixed(3));
+  return `${rounded >= 0 ? "+" : ""}${rounded} x${fault.rate}`;
+}
+
 /**
  * Environment for a node of a cluster declared with `clock: true`: libfaketime preloaded,
  * reading its offset from a file on every call (no cache), wall clock only — monotonic clocks
- * stay real so timeouts inside the node keep working.
+ * stay real so timeouts inside the node keep working. Called before every start of the node, so
+ * a node restarted under a clock fault keeps the faulted clock.
  */
 export function clockEnv(clusterDir: string, node: string, cluster: string): Record<string, string> {
   const library = faketimeLibrary();
@@ -31,46 +64,94 @@ export function clockEnv(clusterDir: string, node: string, cluster: string): Rec
     throw new FaultlineError({ code: "FAULTLINE_REQUIREMENT_MISSING", message: "the cluster declares clock: true, and libfaketime is not installed", hint: "apt-get install libfaketime (or set FAULTLINE_FAKETIME_LIB to the library's path)", cluster, node, option: "clock" });
   }
   const file = clockFile(clusterDir, node);
-  if (!existsSync(file)) writeFileSync(file, "+0");
+  const state: ClockState = { ...readState(clusterDir, node), started: wallNow() };
+  writeFileSync(stateFile(clusterDir, node), JSON.stringify(state));
+  // Rewritten for the new process: a rate counts from its own start.
+  if (!existsSync(file) || state.fault) writeFileSync(file, faketimeSpec(state.fault, state.started));
   return { LD_PRELOAD: library, FAKETIME_TIMESTAMP_FILE: file, FAKETIME_NO_CACHE: "1", FAKETIME_DONT_FAKE_MONOTONIC: "1" };
+}
+
+/** Reads the ELF headers only (a Node binary is ~100 MB): is there an interpreter, is it Go? */
+function inspectElf(path: string): { dynamic: boolean; go: boolean } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    const read = (position: number, length: number): Buffer => {
+      const buffer = Buffer.alloc(Math.max(0, Math.min(length, 1 << 20)));
+      const got = readSync(fd, buffer, 0, buffer.length, position);
+      return buffer.subarray(0, got);
+    };
+    const h = read(0, 64);
+    if (h.length < 52 || h.toString("latin1", 0, 4) !== "\x7fELF") return undefined; // a script: its interpreter decides
+    const is64 = h[4] === 2;
+    const le = h[5] === 1;
+    const u16 = (b: Buffer, o: number): number => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+    const u32 = (b: Buffer, o: number): number => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+    const word = (b: Buffer, o: number): number => (is64 ? Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)) : u32(b, o));
+    const [phoff, shoff] = [word(h, is64 ? 0x20 : 0x1c), word(h, is64 ? 0x28 : 0x20)];
+    const [phentsize, phnum] = [u16(h, is64 ? 0x36 : 0x2a), u16(h, is64 ? 0x38 : 0x2c)];
+    const [shentsize, shnum, shstrndx] = [u16(h, is64 ? 0x3a : 0x2e), u16(h, is64 ? 0x3c : 0x30), u16(h, is64 ? 0x3e : 0x32)];
+    const ph = read(phoff, phentsize * phnum);
+    let dynamic = false;
+    for (let i = 0; i + 4 <= ph.length && i < phentsize * phnum; i += phentsize) if (u32(ph, i) === 3) dynamic = true; // PT_INTERP
+    let sectionNames = "";
+    if (shoff > 0 && shstrndx < shnum) {
+      const sh = read(shoff + shstrndx * shentsize, shentsize);
+      if (sh.length === shentsize) sectionNames = read(word(sh, is64 ? 0x18 : 0x10), word(sh, is64 ? 0x20 : 0x14)).toString("latin1");
+    }
+    const go = /\.go\.buildinfo|\.note\.go\.buildid|\.gopclntab/.test(sectionNames) || read(0, 64 * 1024).includes("Go build ID");
+    return { dynamic, go };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Why libfaketime cannot move this binary's clock, if it cannot: static binaries and Go programs read time without libc. */
 export function clockBlocker(binary: string): string | undefined {
   const path = which(binary);
-  if (!path) return undefined;
-  let head: Buffer;
-  try {
-    head = readFileSync(path);
-  } catch {
-    return undefined;
-  }
-  if (head.subarray(0, 4).toString("latin1") !== "\x7fELF") return undefined; // a script: its interpreter decides
-  if (head.includes("Go build ID") || head.includes(".go.buildinfo")) return `${path} is a Go program, which reads the clock through the vDSO without libc`;
-  if (!head.includes("/ld-linux")) return `${path} is statically linked`;
+  const elf = path ? inspectElf(path) : undefined;
+  if (!path || !elf) return undefined;
+  if (elf.go) return `${path} is a Go program, which reads the clock through the vDSO without libc`;
+  if (!elf.dynamic) return `${path} is statically linked`;
   return undefined;
 }
 
 export interface ClockOptions {
   node?: NodeSelector;
-  /** How far to move the wall clock, e.g. "-10m" or "90s"; default "0s". */
+  /** How far to move the wall clock, e.g. "-10m" or "90s" (a number is milliseconds); default "0s". */
   offset?: string | number;
-  /** Clock speed, e.g. 2 for twice as fast. Default 1. */
+  /** Clock speed from the moment the fault is applied, e.g. 2 for twice as fast. Default 1. */
   rate?: number;
 }
 
-function offsetSeconds(offset: string | number | undefined, cluster: string): number {
+function offsetSeconds(offset: string | number | undefined): number {
   if (offset === undefined) return 0;
-  if (typeof offset === "number") return offset / 1000;
+  if (typeof offset === "number") {
+    if (!Number.isFinite(offset)) throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `clock.offset must be a finite number of milliseconds or a duration such as "-10m", received ${offset}`, option: "clock.offset" });
+    return offset / 1000;
+  }
   const negative = offset.trim().startsWith("-");
-  return ((negative ? -1 : 1) * toMs(offset.trim().replace(/^[-+]/, "") as Duration, { option: "clock.offset", cluster })) / 1000;
+  return ((negative ? -1 : 1) * toMs(offset.trim().replace(/^[-+]/, "") as Duration, { option: "clock.offset" })) / 1000;
 }
 
 /** Moves a node's wall clock (libfaketime); heal puts it back. */
 export function clock(options: ClockOptions): Fault {
+  // Validated here, so a typo fails when the test is declared rather than when it runs.
+  const seconds = offsetSeconds(options.offset);
+  const rate = options.rate ?? 1;
+  if (typeof rate !== "number" || !(rate > 0) || !Number.isFinite(rate)) {
+    throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `clock.rate must be a positive number, received ${String(rate)}`, hint: "e.g. { rate: 2 } for a clock running twice as fast", option: "clock.rate" });
+  }
+  const shown = `${seconds >= 0 ? "+" : ""}${seconds}s${rate !== 1 ? ` ×${rate}` : ""}`;
   return {
     kind: "clock",
-    describe: () => `clock ${options.offset ?? "+0"}${options.rate ? ` ×${options.rate}` : ""} on ${options.node ?? "random"}`,
+    describe: () => `clock ${shown} on ${options.node ?? "random"}`,
     async apply(cluster, context) {
       const c = requireCluster(cluster, "clock") as FaultlineCluster;
       if (!c.spec.clock || c.provisioner === "docker") {
@@ -82,24 +163,32 @@ export function clock(options: ClockOptions): Fault {
           option: "clock",
         });
       }
-      const binary = c.spec.command({ node: c.nodes[0]!, cluster: c })[0]!;
-      const blocker = clockBlocker(binary);
-      if (blocker) {
-        throw new FaultlineError({ code: "FAULTLINE_FAULT_UNSUPPORTED", message: `libfaketime cannot move this node's clock: ${blocker}`, hint: "clock faults work on dynamically linked programs that use libc's clock (C, C++, Node, Python, Java…)", cluster: c.name, option: "clock" });
-      }
-      const rate = options.rate ?? 1;
-      if (!(rate > 0)) throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `clock.rate must be a positive number, received ${rate}`, cluster: c.name, option: "clock.rate" });
-      const seconds = offsetSeconds(options.offset, c.name);
       const nodes = await resolveTargets(c, options.node, context.random, "clock");
-      const spec = `${seconds >= 0 ? "+" : ""}${seconds}${rate !== 1 ? ` x${rate}` : ""}`;
-      for (const node of nodes) writeFileSync(clockFile(c.dir, node.name), spec);
+      for (const node of nodes) {
+        // Each target's own program: a cluster may run different binaries on different nodes.
+        const blocker = clockBlocker(c.spec.command({ node, cluster: c })[0] ?? "");
+        if (blocker) {
+          throw new FaultlineError({ code: "FAULTLINE_FAULT_UNSUPPORTED", message: `libfaketime cannot move this node's clock: ${blocker}`, hint: "clock faults work on dynamically linked programs that use libc's clock (C, C++, Node, Python, Java…)", cluster: c.name, node: node.name, option: "clock" });
+        }
+      }
+      const since = wallNow();
+      for (const node of nodes) {
+        const state: ClockState = { ...readState(c.dir, node.name), fault: { offset: seconds, rate, since } };
+        writeFileSync(stateFile(c.dir, node.name), JSON.stringify(state));
+        writeFileSync(clockFile(c.dir, node.name), faketimeSpec(state.fault, state.started));
+      }
       return activeFault({
-        id: context.id, kind: "clock", description: `clock ${spec} on ${describeTargets(options.node, nodes)}`,
+        id: context.id, kind: "clock", description: `clock ${shown} on ${describeTargets(options.node, nodes)}`,
         targets: nodes.map((n) => n.name), mechanism: "libfaketime",
         undo: async () => {
-          for (const node of nodes) writeFileSync(clockFile(c.dir, node.name), "+0");
+          for (const node of nodes) {
+            const { started } = readState(c.dir, node.name);
+            writeFileSync(stateFile(c.dir, node.name), JSON.stringify({ started }));
+            writeFileSync(clockFile(c.dir, node.name), faketimeSpec(undefined, started));
+          }
         },
       });
     },
   };
 }
+

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { closeSync, copyFileSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { join, relative } from "node:path";
-import { FaultlineError } from "../common/errors";
+import { chmodSync, closeSync, copyFileSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { FaultlineError, describeValue } from "../common/errors";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import type { Node } from "../cluster/types";
 import { currentRun } from "../reaper/run-context";
@@ -12,27 +12,59 @@ import { describeTargets, requireCluster, resolveTargets, type NodeSelector } fr
 export interface DiskOptions {
   node?: NodeSelector;
   /**
-   * "readonly": the data dir becomes read-only (a read-only bind mount as root — files the node
-   * already holds open stay writable, as on a real remount; chmod otherwise).
+   * "readonly": the data dir becomes read-only. As root: when the data dir is a mount of its own
+   * (`disk: { size }`, Docker) that mount is flipped read-only, which reaches every path into it;
+   * otherwise a read-only bind mount covers it — files the node already holds open, and paths
+   * relative to a working directory inside the data dir, stay writable (the fault's description
+   * says so). Without root: the write permission bits are removed (EACCES rather than EROFS).
    * "full": the data dir's filesystem fills up (needs the cluster's `disk: { size }` tmpfs).
    * "corrupt": bits flipped in (or the tail cut off) a data file while the node is stopped.
    */
   mode: "readonly" | "full" | "corrupt";
   /** For "corrupt": the file, relative to the data dir. Default: the largest file. */
   path?: string;
-  /** For "corrupt": how many bits to flip. Default 8. */
+  /** For "corrupt": how many distinct bits to flip. Default 8. */
   bits?: number;
   /** For "corrupt": cut this many bytes off the end instead of flipping bits. */
   truncate?: number;
 }
 
+const BALLAST = ".faultline-ballast";
 const isRoot = (): boolean => process.getuid?.() === 0;
 
-function run(argv: string[], cluster: string, node: string): void {
+function tryRun(argv: string[]): string | undefined {
   const result = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
-  if (result.status !== 0) {
-    throw new FaultlineError({ code: "FAULTLINE_FAULT_FAILED", message: `${argv.join(" ")} failed: ${(result.stderr || result.error?.message || "").trim()}`, cluster, node });
+  return result.status === 0 ? undefined : (result.stderr || result.error?.message || `exit ${result.status}`).trim();
+}
+
+function run(argv: string[], cluster: string, node: string): void {
+  const error = tryRun(argv);
+  if (error !== undefined) throw new FaultlineError({ code: "FAULTLINE_FAULT_FAILED", message: `${argv.join(" ")} failed: ${error}`, cluster, node });
+}
+
+/**
+ * The prefix that runs a command in the node's mount namespace. Nodes started by `ip netns exec`
+ * or Docker have their own, and a mount made in ours does not propagate into it.
+ */
+function namespaceOf(node: Node): { argv: string[]; root: string } {
+  if (!node.pid) return { argv: [], root: "" };
+  try {
+    if (readlinkSync(`/proc/${node.pid}/ns/mnt`) === readlinkSync("/proc/self/ns/mnt")) return { argv: [], root: "" };
+  } catch {
+    return { argv: [], root: "" };
   }
+  return { argv: ["nsenter", `--target=${node.pid}`, "--mount", "--"], root: `/proc/${node.pid}/root` };
+}
+
+/** The filesystem type mounted exactly at `dir`, as process `pid` sees it; undefined when `dir` is no mount point. */
+function mountAt(dir: string, pid: number | "self"): string | undefined {
+  let type: string | undefined;
+  for (const line of readFileSync(`/proc/${pid}/mountinfo`, "utf8").split("\n")) {
+    const [left, right] = line.split(" - ");
+    const point = left?.split(" ")[4]?.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+    if (point === dir && right) type = right.split(" ")[0]; // the last entry for a point is the one on top
+  }
+  return type;
 }
 
 function files(dir: string): string[] {
@@ -42,32 +74,100 @@ function files(dir: string): string[] {
   });
 }
 
-async function readonly(c: FaultlineCluster, node: Node): Promise<() => Promise<void>> {
-  if (isRoot()) {
-    run(["mount", "--bind", node.dataDir, node.dataDir], c.name, node.name);
-    const unregister = currentRun().registry.add({ kind: "command", argv: ["umount", "-l", node.dataDir], label: `${c.name}/${node.name} read-only mount` });
-    run(["mount", "-o", "remount,bind,ro", node.dataDir], c.name, node.name);
-    return async () => {
-      run(["umount", "-l", node.dataDir], c.name, node.name);
-      unregister();
-    };
-  }
-  run(["chmod", "-R", "a-w", node.dataDir], c.name, node.name);
-  return async () => run(["chmod", "-R", "u+w", node.dataDir], c.name, node.name);
+interface Undo {
+  undo: () => Promise<void>;
+  mechanism: string;
+  detail?: string;
 }
 
-function fill(c: FaultlineCluster, node: Node): () => Promise<void> {
-  if (!c.spec.disk?.size) {
-    throw new FaultlineError({
+async function readonly(c: FaultlineCluster, node: Node): Promise<Undo> {
+  if (!isRoot()) return withoutWriteBits(c, node);
+  const ns = namespaceOf(node);
+  const dir = realpathSync(node.dataDir); // mountinfo and /proc/<pid>/cwd show real paths
+  const registry = currentRun().registry;
+  const label = `${c.name}/${node.name} read-only data dir`;
+  if (mountAt(dir, ns.argv.length ? node.pid! : "self") !== undefined) {
+    // The kernel refuses this (busy) while a file on the mount is open for writing; the bind
+    // mount below is the fallback then.
+    const back = [...ns.argv, "mount", "-o", "remount,bind,rw", dir];
+    if (tryRun([...ns.argv, "mount", "-o", "remount,bind,ro", dir]) === undefined) {
+      const unregister = registry.add({ kind: "command", argv: back, label });
+      const undo = async (): Promise<void> => {
+        run(back, c.name, node.name);
+        unregister();
+      };
+      return { mechanism: "read-only remount", undo };
+    }
+  }
+  const unmount = [...ns.argv, "umount", "-l", dir];
+  run([...ns.argv, "mount", "--bind", dir, dir], c.name, node.name);
+  const unregister = registry.add({ kind: "command", argv: unmount, label });
+  try {
+    run([...ns.argv, "mount", "-o", "remount,bind,ro", dir], c.name, node.name);
+  } catch (error) {
+    tryRun(unmount);
+    unregister();
+    throw error;
+  }
+  // A working directory entered before the mount still points at the writable directory below it.
+  let cwd = "";
+  try {
+    cwd = node.pid ? readlinkSync(`/proc/${node.pid}/cwd`) : "";
+  } catch {
+    // the node is gone: nothing holds the old directory
+  }
+  const bypass = cwd === dir || cwd.startsWith(dir + sep);
+  return {
+    mechanism: "read-only bind mount",
+    detail: bypass ? " (paths relative to the node's working directory, inside its data dir, stay writable: give it disk: { size } for a full remount)" : "",
+    undo: async () => {
+      run(unmount, c.name, node.name);
+      unregister();
+    },
+  };
+}
+
+/** Without root: remove the write bits, and later put back exactly the modes there were. */
+function withoutWriteBits(c: FaultlineCluster, node: Node): Undo {
+  const modes = new Map<string, number>();
+  const walk = (path: string): void => {
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) return;
+    modes.set(path, stat.mode & 0o7777);
+    if (stat.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
+  };
+  walk(node.dataDir);
+  for (const [path, mode] of modes) chmodSync(path, mode & ~0o222);
+  return {
+    mechanism: "chmod a-w",
+    undo: async () => {
+      for (const [path, mode] of [...modes].reverse()) {
+        try {
+          chmodSync(path, mode);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new FaultlineError({ code: "FAULTLINE_FAULT_FAILED", message: `could not restore the mode of ${path}: ${(error as Error).message}`, cluster: c.name, node: node.name });
+        }
+      }
+    },
+  };
+}
+
+function fill(c: FaultlineCluster, node: Node): Undo {
+  const unsupported = (message: string): FaultlineError =>
+    new FaultlineError({
       code: "FAULTLINE_FAULT_UNSUPPORTED",
-      message: "a full disk needs the data dirs on a size-limited filesystem, and this cluster does not declare one",
+      message,
       hint: 'add disk: { size: "64m" } to the cluster (root: each data dir becomes a tmpfs of that size) — faultline never fills a real disk',
       cluster: c.name,
       node: node.name,
       option: "disk.size",
     });
-  }
-  const ballast = join(node.dataDir, ".faultline-ballast");
+  if (!c.spec.disk?.size) throw unsupported("a full disk needs the data dirs on a size-limited filesystem, and this cluster does not declare one");
+  const ns = namespaceOf(node);
+  // Checked, not assumed: writing until ENOSPC anywhere else would fill a real disk.
+  const type = mountAt(realpathSync(node.dataDir), ns.argv.length ? node.pid! : "self");
+  if (type !== "tmpfs") throw unsupported(`the data dir ${node.dataDir} is not a tmpfs mount of its own (${type === undefined ? "no mount there" : `it is ${type}`}), so faultline will not fill it`);
+  const ballast = join(`${ns.root}${node.dataDir}`, BALLAST);
   const fd = openSync(ballast, "w");
   const chunk = Buffer.alloc(1 << 20);
   try {
@@ -82,65 +182,91 @@ function fill(c: FaultlineCluster, node: Node): () => Promise<void> {
   } finally {
     closeSync(fd);
   }
-  return async () => rmSync(ballast, { force: true });
+  const undo = async (): Promise<void> => {
+    rmSync(ballast, { force: true });
+    // The node's namespace is gone with it; the tmpfs is the same one seen from here.
+    rmSync(join(node.dataDir, BALLAST), { force: true });
+  };
+  return { mechanism: "tmpfs ballast", undo };
 }
 
-async function corrupt(c: FaultlineCluster, node: Node, options: DiskOptions, random: () => number): Promise<{ undo: () => Promise<void>; file: string }> {
+async function corrupt(c: FaultlineCluster, node: Node, options: DiskOptions, random: () => number): Promise<Undo> {
+  const wasRunning = node.state === "running" || node.state === "paused";
   await node.stop();
-  const candidates = files(node.dataDir).filter((f) => !f.endsWith(".faultline-backup") && statSync(f).size > 0);
+  const candidates = files(node.dataDir).filter((f) => !f.endsWith(BALLAST) && statSync(f).size > 0);
   const file = options.path ? join(node.dataDir, options.path) : candidates.sort((a, b) => statSync(b).size - statSync(a).size)[0];
   if (!file || !candidates.includes(file)) {
     throw new FaultlineError({ code: "FAULTLINE_FAULT_FAILED", message: `no file to corrupt${options.path ? ` at ${options.path}` : ""} in ${node.dataDir}`, hint: "name an existing, non-empty file with path (relative to the data dir)", cluster: c.name, node: node.name, option: "disk.path" });
   }
-  const backup = `${file}.faultline-backup`;
+  const name = relative(node.dataDir, file);
+  // The backup lives outside the data dir: a node that lists its files must not meet ours.
+  const backup = join(c.dir, `${node.name}.faultline-originals`, name);
+  mkdirSync(dirname(backup), { recursive: true });
   copyFileSync(file, backup);
   const data = readFileSync(file);
   if (options.truncate !== undefined) {
     writeFileSync(file, data.subarray(0, Math.max(0, data.length - options.truncate)));
   } else {
-    for (let i = 0; i < (options.bits ?? 8); i++) {
-      const bit = Math.floor(random() * data.length * 8);
-      data[bit >> 3] ^= 1 << (bit & 7);
-    }
+    // Distinct bits: flipping one twice would put it back, and fewer bits would change than asked.
+    const flipped = new Set<number>();
+    const wanted = Math.min(options.bits ?? 8, data.length * 8);
+    while (flipped.size < wanted) flipped.add(Math.floor(random() * data.length * 8));
+    for (const bit of flipped) data[bit >> 3] ^= 1 << (bit & 7);
     writeFileSync(file, data);
   }
   return {
-    file: relative(node.dataDir, file),
+    mechanism: "file rewrite",
+    detail: ` (${options.truncate !== undefined ? `cut ${options.truncate} bytes off` : `${options.bits ?? 8} bits flipped in`} ${name})`,
     undo: async () => {
-      if (node.state === "running" || node.state === "paused") await node.stop();
+      await node.stop();
+      mkdirSync(dirname(file), { recursive: true }); // the node may have removed what it found corrupt
       copyFileSync(backup, file);
       rmSync(backup, { force: true });
+      // Back as it was: a node that ran before the fault runs again on the original bytes.
+      if (wasRunning) await node.start();
     },
   };
 }
 
-/** Disk faults on a node's data dir. A corrupted node is left stopped: start it to see how it copes. */
+function validate(options: DiskOptions): void {
+  const invalid = (option: string, expected: string, value: unknown): FaultlineError =>
+    new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `disk.${option} must be ${expected}, received ${describeValue(value)}`, hint: 'e.g. faults.disk({ node: "n1", mode: "corrupt", bits: 8 })', option: `disk.${option}` });
+  if (!["readonly", "full", "corrupt"].includes(options?.mode)) throw invalid("mode", '"readonly", "full" or "corrupt"', options?.mode);
+  if (options.bits !== undefined && (!Number.isInteger(options.bits) || options.bits < 1)) throw invalid("bits", "a whole number of at least 1", options.bits);
+  if (options.truncate !== undefined && (!Number.isInteger(options.truncate) || options.truncate < 0)) throw invalid("truncate", "a whole number of bytes", options.truncate);
+  if (options.path !== undefined && (typeof options.path !== "string" || options.path === "")) throw invalid("path", "a file path relative to the data dir", options.path);
+}
+
+/** Disk faults on a node's data dir. A corrupted node is left stopped — start it to see how it copes; heal puts the bytes back and restarts it if it was running. */
 export function disk(options: DiskOptions): Fault {
+  validate(options);
   return {
     kind: "disk",
     describe: () => `disk ${options.mode} on ${options.node ?? "random"}`,
     async apply(cluster, context) {
       const c = requireCluster(cluster, "disk") as FaultlineCluster;
-      if (!["readonly", "full", "corrupt"].includes(options.mode)) {
-        throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `disk.mode must be "readonly", "full" or "corrupt", received ${JSON.stringify(options.mode)}`, cluster: c.name, option: "disk.mode" });
-      }
       const nodes = await resolveTargets(c, options.node, context.random, "disk");
-      const undos: Array<() => Promise<void>> = [];
-      let detail = "";
-      for (const node of nodes) {
-        if (options.mode === "readonly") undos.push(await readonly(c, node));
-        else if (options.mode === "full") undos.push(fill(c, node));
-        else {
-          const done = await corrupt(c, node, options, context.random);
-          detail = ` (${options.truncate !== undefined ? `cut ${options.truncate} bytes off` : `${options.bits ?? 8} bits flipped in`} ${done.file})`;
-          undos.push(done.undo);
+      const applied: Undo[] = [];
+      try {
+        for (const node of nodes) {
+          if (options.mode === "readonly") applied.push(await readonly(c, node));
+          else if (options.mode === "full") applied.push(fill(c, node));
+          else applied.push(await corrupt(c, node, options, context.random));
         }
+      } catch (error) {
+        // Undo what the earlier targets got, so a failed apply leaves nothing behind.
+        for (const done of [...applied].reverse()) await done.undo().catch(() => undefined);
+        throw error;
       }
       return activeFault({
-        id: context.id, kind: "disk", description: `disk ${options.mode} on ${describeTargets(options.node, nodes)}${detail}`,
-        targets: nodes.map((n) => n.name), mechanism: options.mode === "readonly" ? (isRoot() ? "read-only bind mount" : "chmod") : options.mode === "full" ? "tmpfs ballast" : "file rewrite",
+        id: context.id, kind: "disk", description: `disk ${options.mode} on ${describeTargets(options.node, nodes)}${applied.map((a) => a.detail ?? "").join("")}`,
+        targets: nodes.map((n) => n.name), mechanism: [...new Set(applied.map((a) => a.mechanism))].join(", "),
         undo: async () => {
-          for (const undo of undos.reverse()) await undo();
+          // Every target gets its undo even if one fails; the first failure is the one reported.
+          const results = [];
+          for (const done of [...applied].reverse()) results.push(await done.undo().then(() => undefined, (error: unknown) => ({ error })));
+          const failed = results.find((r) => r !== undefined);
+          if (failed) throw failed.error;
         },
       });
     },
