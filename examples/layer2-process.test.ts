@@ -37,6 +37,8 @@ function get(path: string, options: { chunks?: number; agent?: Agent } = {}): Pr
       res.on("error", reject);
     });
     req.on("error", reject);
+    // A hang fails fast and says where, instead of running into the test's timeout.
+    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${path}: no answer within 10s`)));
     req.end();
   });
 }
