@@ -8,7 +8,7 @@ import { which } from "./which";
 import { checkRequirements } from "./netns/capabilities";
 import { hostBatch, namespaceBatch, runCommand, type CommandResult, type Tools } from "./netns/ip-commands";
 import { forwardRuleSpec } from "./netns/iptables-rules";
-import type { NetnsMember } from "./netns/fault-plans";
+import type { NetnsMember } from "./netns/netns-member";
 import { NetnsNames } from "./netns/names";
 import { NetnsNetwork } from "./netns/netns-network";
 import { DEFAULT_SUBNET, bridgeAddress, candidateSubnets, formatCidr, nodeAddress, reserveSlot, reserveSubnet, usedNetworks } from "./netns/subnet";

@@ -5,7 +5,8 @@ import type { Node } from "../../cluster/types";
 import type { Grudge } from "../../faults/grudge";
 import type { NetworkControl, Undo } from "../provisioner";
 import { installHint } from "../which";
-import { addChainScript, isolatedNode, lossPlan, partitionPlan, removeChainScript, tbfArgs, type DockerMember, type DropRule } from "./fault-rules";
+import { addChainScript, isolatedNode, removeChainScript, type DockerMember, type DropRule } from "./fault-rules";
+import { lossPlan, partitionPlan, tbfArgs } from "../drop-plans";
 import { runInNetns, type CommandResult } from "./netns-command";
 
 /** The running container of a node, as the network control reaches it. */
@@ -69,7 +70,7 @@ export class DockerNetworkControl {
 
   async partition(grudge: Grudge, options: { clients: boolean }): Promise<FaultResult> {
     const { access, members, gateway, cluster } = this.options;
-    const plan = partitionPlan(grudge, members, options.clients, gateway, cluster);
+    const plan = byName(partitionPlan(grudge, members, (m) => m.ip, options.clients, gateway, cluster));
     if (access.mode === "nsenter") return { mechanism: "iptables (nsenter)", undo: await this.applyEffects(this.chainEffects("p", plan)) };
     const isolated = isolatedNode(grudge, members);
     if (!isolated) {
@@ -84,7 +85,7 @@ export class DockerNetworkControl {
   }
 
   async loss(targets: readonly Node[], probability: number): Promise<FaultResult> {
-    const plan = lossPlan(this.membersOf(targets), this.options.members, probability, this.options.cluster);
+    const plan = byName(lossPlan(this.membersOf(targets), this.options.members, (m) => m.ip, probability, this.options.cluster));
     return { mechanism: "iptables statistic (nsenter)", undo: await this.applyEffects(this.chainEffects("l", plan)) };
   }
 
@@ -245,4 +246,8 @@ export class DockerNetworkControl {
       cause: error,
     });
   }
+}
+
+function byName(plan: Map<DockerMember, DropRule[]>): Map<string, DropRule[]> {
+  return new Map([...plan].map(([member, rules]) => [member.name, rules]));
 }

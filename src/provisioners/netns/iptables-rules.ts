@@ -5,12 +5,8 @@
  * one process and one kernel transaction, instead of one `iptables` process per rule.
  */
 
-export interface DropRule {
-  /** Source address to drop; undefined drops everything arriving. */
-  source?: string;
-  /** 0..1: drop this share at random (`-m statistic`); undefined drops all. */
-  probability?: number;
-}
+import type { DropRule } from "../drop-plans";
+export type { DropRule } from "../drop-plans";
 
 /** Creates `chain` with its DROP rules and jumps to it first thing in INPUT. */
 export function addChainScript(chain: string, rules: readonly DropRule[]): string {

@@ -6,7 +6,8 @@ import type { NetworkControl, Undo } from "../provisioner";
 import { installHint } from "../which";
 import { inNamespace, runCommand, type CommandResult, type Tools } from "./ip-commands";
 import { addChainScript, bypassChainScript, removeChainCommands, removeChainScript, type DropRule } from "./iptables-rules";
-import { lossPlan, partitionPlan, tbfArgs, type NetnsMember } from "./fault-plans";
+import { lossPlan, partitionPlan, tbfArgs } from "../drop-plans";
+import type { NetnsMember } from "./netns-member";
 import type { NetnsNames } from "./names";
 import type { UndoEntry, UndoStack } from "./undo-stack";
 
@@ -47,12 +48,12 @@ export class NetnsNetwork implements NetworkControl {
 
   async partition(grudge: Grudge, options: { clients: boolean; nodes: readonly Node[] }): Promise<FaultResult> {
     const { members, clientAddress, cluster } = this.options;
-    const plan = partitionPlan(grudge, members, options.clients, clientAddress, cluster);
+    const plan = partitionPlan(grudge, members, (m) => m.host, options.clients, clientAddress, cluster);
     return { mechanism: "iptables", undo: await this.applyChains("p", plan, "partition") };
   }
 
   async loss(targets: readonly Node[], probability: number): Promise<FaultResult> {
-    const plan = lossPlan(this.members(targets), this.options.members, probability, this.options.cluster);
+    const plan = lossPlan(this.members(targets), this.options.members, (m) => m.host, probability, this.options.cluster);
     return { mechanism: "iptables statistic", undo: await this.applyChains("l", plan, "loss") };
   }
 

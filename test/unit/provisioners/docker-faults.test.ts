@@ -1,5 +1,14 @@
 import { isFaultlineError } from "../../../src/common/errors";
-import { addChainScript, isolatedNode, lossPlan, partitionPlan, removeChainScript, tbfArgs } from "../../../src/provisioners/docker/fault-rules";
+import { addChainScript, isolatedNode, removeChainScript } from "../../../src/provisioners/docker/fault-rules";
+import { lossPlan as sharedLossPlan, partitionPlan as sharedPartitionPlan, tbfArgs } from "../../../src/provisioners/drop-plans";
+
+type DockerMember = { name: string; ip: string };
+const byName = <R>(plan: Map<DockerMember, R>): Map<string, R> => new Map([...plan].map(([m, r]) => [m.name, r]));
+// The plans as the docker backend uses them: keyed by node name, addressed by container IP.
+const partitionPlan = (grudge: Record<string, string[]>, members: DockerMember[], clients: boolean, gateway: string, cluster: string) =>
+  byName(sharedPartitionPlan(grudge, members, (m) => m.ip, clients, gateway, cluster));
+const lossPlan = (targets: DockerMember[], members: DockerMember[], probability: number, cluster: string) =>
+  byName(sharedLossPlan(targets, members, (m) => m.ip, probability, cluster));
 
 const members = [
   { name: "n1", ip: "198.19.7.2" },
