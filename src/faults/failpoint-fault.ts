@@ -1,4 +1,5 @@
 import * as http from "node:http";
+import { resolveTargets } from "./targets";
 import type { Cluster, Node } from "../cluster/types";
 import { toMs, type Duration } from "../common/duration";
 import { FaultlineError, describeValue, isFaultlineError } from "../common/errors";
@@ -207,22 +208,7 @@ async function resolveNodes(cluster: Cluster | undefined, node: string | number 
       option: "node",
     });
   }
-  if (node === "all") return [...cluster.nodes];
-  if (node === "random") return [cluster.nodes[Math.floor(random() * cluster.nodes.length)]!];
-  if (node === "leader") {
-    const leader = await cluster.leader();
-    if (leader === undefined) {
-      throw new FaultlineError({
-        code: "FAULTLINE_NO_LEADER",
-        message: "failpoint fault targets the leader, but the cluster has none right now",
-        hint: "wait for a leader first (await cluster.waitUntilHealthy()) or name the node",
-        cluster: cluster.name,
-        option: "node",
-      });
-    }
-    return [leader];
-  }
-  return [cluster.node(node)];
+  return resolveTargets(cluster, node, random, "failpoint");
 }
 
 function validate(options: FailpointFaultOptions): { name: string; term: string } {
