@@ -1,4 +1,5 @@
 import { constants } from "node:os";
+import * as http from "node:http";
 import { Readable } from "node:stream";
 import type nockType from "nock";
 import { toMs, type Duration } from "../common/duration";
@@ -71,6 +72,7 @@ export function httpFault(options: HttpFaultOptions): Fault {
         nock.activate();
         shared.activatedByUs = true;
       }
+      // A fault's own activation is undone when the last of ours heals.
       shared.live++;
       const budget = { left: spec.times ?? Infinity };
       const interceptors: nockType.Interceptor[] = [];
@@ -173,7 +175,13 @@ export function nodeStyleError(code: string, host?: string): NodeJS.ErrnoExcepti
 async function loadNock(): Promise<Nock> {
   // Loaded on first use: importing nock patches Node's http module, which a test that never uses
   // an http fault should not pay for.
+  // Requiring nock activates it, and its interceptor patches Node's http module — which Jest
+  // shares between the test files of a worker. If our require is what patched it, the
+  // activation is ours to undo, or every later file in the worker (dockerode's unix-socket
+  // requests among them) would go through nock.
+  const before = http.request;
   const nock = (await import("nock")).default;
+  if (http.request !== before) shared.activatedByUs = true;
   if (process.env.NOCK_OFF === "true") {
     throw new FaultlineError({
       code: "FAULTLINE_FAULT_UNSUPPORTED",
