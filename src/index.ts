@@ -23,6 +23,9 @@ export { default as globalSetup } from "./jest/global-setup";
 export { default as globalTeardown } from "./jest/global-teardown";
 export type { FaultlineOptions } from "./jest/file-state";
 
+export { recipes, EtcdClient, EtcdWatch, RespClient, NatsClient, JetStream } from "./recipes/index";
+export type { EtcdRecipeOptions, RedisRecipeOptions, NatsRecipeOptions, EtcdClientOptions, EtcdKv, EtcdStatus, WatchEvent, WatchOptions, RespValue, NatsMessage, StreamConfig, StreamInfo, PubAck, FetchedMessage } from "./recipes/index";
+
 export { createHistory, History } from "./history/history";
 export { models, defineModel } from "./history/index";
 

@@ -49,6 +49,11 @@ export class ClusterNode implements Node {
     this.logs = { tail: (n) => buffer.tail(n), file: buffer.file };
   }
 
+  /** Where the provisioner placed this node. */
+  get slot(): NodeSlot {
+    return this.options.slot;
+  }
+
   get pid(): number | undefined {
     return this.current?.pid;
   }

@@ -70,8 +70,7 @@ export class FaultlineCluster implements Cluster {
   }
 
   peerAddress(from: Node, to: Node, port: string): string {
-    const slot = (node: Node) => ({ name: node.name, index: node.index, host: node.host, ports: {}, dataDir: node.dataDir });
-    return this.options.provisioner.peerAddress(slot(from), slot(to), port);
+    return this.options.provisioner.peerAddress(this.node(from.name).slot, this.node(to.name).slot, port);
   }
 
   /** The provisioner, for faults that need its network control. */

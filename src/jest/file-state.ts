@@ -24,6 +24,8 @@ export interface FileConfig {
   provisionTimeoutMs: number;
   restoreTimeoutMs: number;
   progress: boolean;
+  /** Jest's test timeout for this run, when the user left it at Jest's 5 s default. */
+  jestDefaultTimeout: boolean;
 }
 
 export interface TestRecord {

@@ -2,7 +2,7 @@
  * Loaded by the preset in every test file (setupFilesAfterEnv): registers the matchers and the
  * hooks that provision the file's clusters, restore steady state between tests, and tear down.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, expect } from "@jest/globals";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, jest } from "@jest/globals";
 import { fileState } from "./file-state";
 import { registerMatchers } from "./matchers/register";
 import { writeArtifacts } from "./write-artifacts";
@@ -19,6 +19,10 @@ if (state) {
     testDone(state, name, status);
     await writeArtifacts(state, name, status);
   };
+
+  // testTimeout is a global Jest option, so the preset's value is lost when it is used inside
+  // `projects`; real clusters need more than Jest's 5 s default. A user's own setting wins.
+  if (state.config.jestDefaultTimeout) jest.setTimeout(60_000);
 
   beforeAll(async () => {
     // The test file's own require, so Jest's transform applies to TypeScript cluster modules.
