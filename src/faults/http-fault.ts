@@ -89,7 +89,9 @@ export function httpFault(options: HttpFaultOptions): Fault {
       const scope = nock(spec.origin, { allowUnmocked: true }).persist();
       for (const method of spec.method ? [spec.method] : METHODS) {
         const interceptor = scope.intercept(spec.matchPath, method, claim).optionally();
-        interceptor.reply(() => respond(spec));
+        interceptor.reply(function (this: { req?: { destroyed?: boolean } }) {
+          return respond(spec, this.req);
+        });
         interceptors.push(interceptor);
       }
       let healed = false;
@@ -133,9 +135,15 @@ interface Spec {
   what: string;
 }
 
-async function respond(spec: Spec): Promise<[number, string | Buffer | Readable, Record<string, string>]> {
+async function respond(spec: Spec, req?: { destroyed?: boolean }): Promise<[number, string | Buffer | Readable, Record<string, string>]> {
   if (spec.delayMs > 0) await sleep(spec.delayMs);
-  if (spec.error !== undefined) throw nodeStyleError(spec.error, spec.host);
+  if (spec.error !== undefined) {
+    // A client that gave up on the request (its timeout, an abort) has stopped listening: an
+    // error emitted on its mock socket now would be an unhandled 'error' event, which a real
+    // destroyed socket never emits.
+    if (req?.destroyed) return [spec.status, "", spec.headers];
+    throw nodeStyleError(spec.error, spec.host);
+  }
   if (spec.partial === undefined) return [spec.status, spec.body, spec.headers];
   const full = Buffer.from(spec.body);
   let sent = false;
