@@ -1,20 +1,12 @@
 import fc from "fast-check";
 import { failpoint, failpoints, failpointSync } from "../../../src/failpoints";
+import { seededRandom } from "../../../src/common/random";
 
 // Captured before any test fakes timers (fake timers replace performance.now too).
 const now = performance.now.bind(performance);
 
-/** A small seeded PRNG (mulberry32) so probability runs are reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG so probability runs are reproducible. */
+const seeded = seededRandom;
 
 /** Feeds the given values to `%` modifiers, in order. */
 function scripted(...values: number[]): () => number {

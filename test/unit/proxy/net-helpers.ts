@@ -1,4 +1,5 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { seededRandom } from "../../../src/common/random";
 
 /** A loopback server for proxy tests; tracks its sockets so `close()` leaves nothing open. */
 export interface TestServer {
@@ -147,14 +148,5 @@ export function pattern(size: number, seed = 1): Buffer {
   return out;
 }
 
-/** A seeded random source in [0, 1) (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded random source in [0, 1). */
+export const seeded = seededRandom;
