@@ -29,6 +29,11 @@ describe("a consumer project using the preset", () => {
     expect(message).toMatch(/n2 exited \(signal SIGKILL\)/);
     expect(message).toMatch(/\[n1\] listening on \d+/);
   });
+
+  it("prints a failing schedule's seed so the run can be replayed", () => {
+    const message = fileResult(run, "schedule-failure.test.js").assertionResults[0]!.failureMessages.join("\n");
+    expect(message).toContain("replay with seed: 1234");
+  });
 });
 
 describe("runner habits", () => {
@@ -41,7 +46,7 @@ describe("runner habits", () => {
 
   it("runs files in parallel workers without port collisions", async () => {
     const run = await runJest(project, ["--maxWorkers=2"]);
-    expect(run.results.numFailedTests).toBe(1); // only the deliberate failure
+    expect(run.results.numFailedTests).toBe(2); // only the deliberate failures
     expect(run.results.numPassedTests).toBe(6);
   }, 180_000);
 });
