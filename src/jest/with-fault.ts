@@ -52,12 +52,13 @@ async function requireSteadyState(cluster: FaultlineCluster, timeout: Duration):
 function claim(cluster: FaultlineCluster | undefined): () => void {
   const state = fileState();
   if (!cluster || !state) return () => undefined;
-  const test = state.current?.name ?? "a test";
+  // Concurrent tests start before their beforeEach hooks run, so their names may be unknown.
+  const test = state.current?.name ?? "a concurrent test";
   const owner = state.faultOwners.get(cluster.name);
   if (owner !== undefined) {
     throw new FaultlineError({
       code: "FAULTLINE_CONCURRENT_FAULTS",
-      message: `"${test}" tried to fault cluster "${cluster.name}" while "${owner}" is faulting it`,
+      message: `${test.startsWith("a concurrent") ? test : `"${test}"`} tried to fault cluster "${cluster.name}" while ${owner.startsWith("a concurrent") ? "another test" : `"${owner}"`} is faulting it`,
       hint: "faulted tests share the cluster, so they cannot run concurrently: use test(), not test.concurrent(), for them",
       cluster: cluster.name,
     });

@@ -12,7 +12,7 @@ describe("a consumer project using the preset", () => {
   it("provisions, faults and recovers real processes", () => {
     const lifecycle = fileResult(run, "lifecycle.test.js");
     expect(failureText(lifecycle)).toBe("");
-    expect(lifecycle.assertionResults.map((a) => a.status)).toEqual(["passed", "passed", "passed", "passed", "passed"]);
+    expect(lifecycle.assertionResults.map((a) => a.status)).toEqual(["passed", "passed", "passed", "passed", "passed", "passed", "passed"]);
   });
 
   it("heals a failed test's fault so the next test starts from steady state", () => {
@@ -34,6 +34,14 @@ describe("a consumer project using the preset", () => {
     const message = fileResult(run, "schedule-failure.test.js").assertionResults[0]!.failureMessages.join("\n");
     expect(message).toContain("replay with seed: 1234");
   });
+
+  it("refuses two faulted tests on one cluster at once", () => {
+    const results = fileResult(run, "concurrent.test.js").assertionResults;
+    expect(results.map((a) => a.status).sort()).toEqual(["failed", "passed"]);
+    const message = results.find((a) => a.status === "failed")!.failureMessages.join("\n");
+    expect(message).toMatch(/FAULTLINE_CONCURRENT_FAULTS: .*tried to fault cluster "tiny" while .* is faulting it/);
+    expect(message).toContain("use test(), not test.concurrent()");
+  });
 });
 
 describe("runner habits", () => {
@@ -46,7 +54,7 @@ describe("runner habits", () => {
 
   it("runs files in parallel workers without port collisions", async () => {
     const run = await runJest(project, ["--maxWorkers=2"]);
-    expect(run.results.numFailedTests).toBe(2); // only the deliberate failures
-    expect(run.results.numPassedTests).toBe(6);
+    expect(run.results.numFailedTests).toBe(3); // only the deliberate failures
+    expect(run.results.numPassedTests).toBe(9);
   }, 180_000);
 });
