@@ -7,6 +7,7 @@
  * @cluster etcd-netns
  */
 import { useCluster, faults, models, recipes, type Cluster, type History, type Node } from "faultline";
+import { endpointsFrom, note } from "./etcd/cluster-helpers";
 import { DEFAULT_BACKOFF, RetryingEtcd } from "./etcd/retrying-client";
 
 const unavailable = process.getuid?.() === 0 ? undefined : "partitions between etcd members need provisioner \"netns\" (Linux, root)";
@@ -14,16 +15,6 @@ const describeNetns = unavailable && process.env.FAULTLINE_REQUIRE !== "all" ? d
 
 const cluster = useCluster("etcd-netns");
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function endpointsFrom(cluster: Cluster, first: Node): string[] {
-  const urls = cluster.nodes.map((node) => node.url("client"));
-  return [...urls.slice(first.index), ...urls.slice(0, first.index)];
-}
-
-function note(message: string): void {
-  cluster.timeline.record({ type: "note", message });
-  console.info(message);
-}
 
 /** Waits until `member` itself reports that it has no leader: it knows it is cut off. */
 async function untilLeaderless(member: Node, ms: number): Promise<void> {
@@ -44,7 +35,7 @@ describeNetns(`etcd under partitions${unavailable ? ` (${unavailable})` : ""}`, 
     {
       await using partition = await cluster.inject(faults.partition({ isolate: isolated.name }));
       await expect(cluster).toElectLeaderWithin("5s", { different: true });
-      note(`S1: ${isolated.name} isolated; the majority elected ${(await cluster.leader())?.name} after ${Math.round(performance.now() - isolatedAt)}ms`);
+      note(cluster, `S1: ${isolated.name} isolated; the majority elected ${(await cluster.leader())?.name} after ${Math.round(performance.now() - isolatedAt)}ms`);
       await untilLeaderless(isolated, 3000);
 
       // Three clients that were all talking to the isolated member.
@@ -111,7 +102,7 @@ describeNetns(`etcd under partitions${unavailable ? ` (${unavailable})` : ""}`, 
     } finally {
       await workers.stop();
     }
-    note(`S3: ${history.length} operations recorded (${history.operations.filter((op) => op.type === "ok").length} ok)`);
+    note(cluster, `S3: ${history.length} operations recorded (${history.operations.filter((op) => op.type === "ok").length} ok)`);
     expect(history).toBeLinearizable(models.casRegister());
   });
 });

@@ -4,7 +4,8 @@
  *
  * @cluster etcd
  */
-import { useCluster, faults, recipes, type Cluster, type Node } from "faultline";
+import { useCluster, faults, recipes } from "faultline";
+import { endpointsFrom, note } from "./etcd/cluster-helpers";
 import { RetryingEtcd } from "./etcd/retrying-client";
 import { ResumingWatch } from "./etcd/resuming-watch";
 import { Writer } from "./etcd/writer";
@@ -19,18 +20,6 @@ afterEach(async () => {
 function track<T extends { stop(): unknown }>(one: T): T {
   running.push(one);
   return one;
-}
-
-/** Every member's client URL, starting with `first`'s: the client tries `first` before the others. */
-function endpointsFrom(cluster: Cluster, first: Node): string[] {
-  const urls = cluster.nodes.map((node) => node.url("client"));
-  return [...urls.slice(first.index), ...urls.slice(0, first.index)];
-}
-
-/** Puts a measurement on the cluster's timeline (the report shows it) and in the test output. */
-function note(message: string): void {
-  cluster.timeline.record({ type: "note", message });
-  console.info(message);
 }
 
 async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
@@ -54,7 +43,7 @@ test("S2: after the leader is killed, a new leader is elected and clients resume
   const electedAfter = performance.now() - killedAt;
   await expect(resumed).toCompleteWithin("5s");
   const resumedAfter = (await resumed).at - killedAt;
-  note(`S2: ${leader.name} killed; new leader after ${Math.round(electedAfter)}ms, writes resumed after ${Math.round(resumedAfter)}ms`);
+  note(cluster, `S2: ${leader.name} killed; new leader after ${Math.round(electedAfter)}ms, writes resumed after ${Math.round(resumedAfter)}ms`);
 
   // A fresh client that knows every member works right away, without the dead one.
   const fresh = new RetryingEtcd(recipes.etcd.client(endpointsFrom(cluster, leader), { timeoutMs: 1000 }));
@@ -79,7 +68,7 @@ test("S4: a member stopped with SIGTERM and started again rejoins, and no acknow
 
   const stoppedFor = performance.now();
   await node.start();
-  note(`S4: ${node.name} back and ready ${Math.round(performance.now() - stoppedFor)}ms after start`);
+  note(cluster, `S4: ${node.name} back and ready ${Math.round(performance.now() - stoppedFor)}ms after start`);
   // A client that only knows the restarted member reconnects to it.
   const pinned = recipes.etcd.client([node.url("client")], { timeoutMs: 2000 });
   const write = pinned.put("s4/after-restart", "ok");
@@ -127,6 +116,6 @@ test("S5: when its member dies a bare watch just stops; a resuming watch misses 
   expect(revisions).toEqual([...new Set(revisions)].sort((a, b) => a - b));
   const delivered = new Set(resuming.events.map((e) => `${e.key}@${e.modRevision}`));
   expect(writer.acked.filter((ack) => !delivered.has(`${ack.key}@${ack.revision}`))).toEqual([]);
-  note(`S5: bare watch stopped after ${seenByBare} events; resuming watch reconnected ${resuming.reconnects}× and delivered ${resuming.events.length}`);
+  note(cluster, `S5: bare watch stopped after ${seenByBare} events; resuming watch reconnected ${resuming.reconnects}× and delivered ${resuming.events.length}`);
   await fault.heal();
 });

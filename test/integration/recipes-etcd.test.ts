@@ -36,6 +36,25 @@ async function eventually<T>(find: () => Promise<T | undefined>, ms: number): Pr
 }
 
 /** What every provisioner must give: a leader etcd itself names, health, and a new leader after a kill. */
+/** Isolating the leader really cuts it off: the majority elects another, and the partition heals. */
+function isolatesTheLeader(how: string, get: () => FaultlineCluster): void {
+  it(`isolates the leader ${how}: the majority elects another, and it heals`, async () => {
+    const cluster = get();
+    const before = (await cluster.leader())!;
+    const fault = await cluster.inject(faults.partition({ isolate: "leader" }));
+    try {
+      const after = await eventually(async () => {
+        const now = await cluster.leader();
+        return now && now.name !== before.name ? now : undefined;
+      }, 10_000);
+      expect(after.name).not.toBe(before.name);
+    } finally {
+      await fault.heal();
+    }
+    await cluster.waitUntilHealthy("20s");
+  });
+}
+
 function behavesLikeEtcd(get: () => FaultlineCluster): void {
   it("names the leader etcd reports, and is healthy", async () => {
     const cluster = get();
@@ -135,20 +154,7 @@ describeEtcdNetns("recipes.etcd on provisioner netns", () => {
 
   behavesLikeEtcd(() => cluster);
 
-  it("isolates the leader with iptables: the majority elects another, and it heals", async () => {
-    const before = (await cluster.leader())!;
-    const fault = await cluster.inject(faults.partition({ isolate: "leader" }));
-    try {
-      const after = await eventually(async () => {
-        const now = await cluster.leader();
-        return now && now.name !== before.name ? now : undefined;
-      }, 10_000);
-      expect(after.name).not.toBe(before.name);
-    } finally {
-      await fault.heal();
-    }
-    await cluster.waitUntilHealthy("20s");
-  });
+  isolatesTheLeader("with iptables", () => cluster);
 });
 
 describeEtcdDocker("recipes.etcd on provisioner docker", () => {
@@ -163,18 +169,5 @@ describeEtcdDocker("recipes.etcd on provisioner docker", () => {
 
   behavesLikeEtcd(() => cluster);
 
-  it("isolates the leader inside the containers: the majority elects another, and it heals", async () => {
-    const before = (await cluster.leader())!;
-    const fault = await cluster.inject(faults.partition({ isolate: "leader" }));
-    try {
-      const after = await eventually(async () => {
-        const now = await cluster.leader();
-        return now && now.name !== before.name ? now : undefined;
-      }, 10_000);
-      expect(after.name).not.toBe(before.name);
-    } finally {
-      await fault.heal();
-    }
-    await cluster.waitUntilHealthy("20s");
-  });
+  isolatesTheLeader("inside the containers", () => cluster);
 });
