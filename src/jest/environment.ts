@@ -6,6 +6,7 @@ import { toMs } from "../common/duration";
 import { FaultlineError } from "../common/errors";
 import { setFileState, type FaultlineOptions, type FileState } from "./file-state";
 import { appendToErrors } from "./append-to-errors";
+import { guardCoreHttp } from "./core-http-guard";
 
 /**
  * faultline's test environment: Node's, plus the file's cluster configuration (from
@@ -14,6 +15,7 @@ import { appendToErrors } from "./append-to-errors";
  */
 export default class FaultlineEnvironment extends NodeEnvironment {
   private readonly state: FileState;
+  private readonly restoreCoreHttp = guardCoreHttp();
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
@@ -67,6 +69,7 @@ export default class FaultlineEnvironment extends NodeEnvironment {
     try {
       await this.state.teardown?.();
     } finally {
+      this.restoreCoreHttp();
       await super.teardown();
     }
   }

@@ -131,7 +131,7 @@ export class EtcdWatch {
         }
       });
       response.once("end", resolve);
-      response.once("error", reject);
+      response.on("error", reject);
       response.once("aborted", () => reject(codedError(`watch stream from ${this.options.url} was cut`, "ECONNRESET")));
       response.once("close", () => this.controller.signal.removeEventListener("abort", onAbort));
     });

@@ -36,7 +36,9 @@ export function openPost(url: string, body: unknown, options: Omit<HttpOptions, 
     options.signal?.addEventListener("abort", onAbort, { once: true });
     req.once("close", () => options.signal?.removeEventListener("abort", onAbort));
     req.once("response", (response) => resolve({ response, abort }));
-    req.once("error", reject);
+    // `on`, not `once`: with an interceptor such as nock's patching http, a destroyed request
+    // can emit the same error twice, and an unheard second one would crash the test file.
+    req.on("error", reject);
     req.end(payload);
   });
 }
@@ -77,7 +79,7 @@ function readAll(response: IncomingMessage): Promise<string> {
     const chunks: Buffer[] = [];
     response.on("data", (chunk: Buffer) => chunks.push(chunk));
     response.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    response.once("error", reject);
+    response.on("error", reject);
     response.once("aborted", () => reject(codedError("response aborted", "ECONNRESET")));
   });
 }

@@ -58,3 +58,12 @@ describe("runner habits", () => {
     expect(run.results.numPassedTests).toBe(9);
   }, 180_000);
 });
+
+describe("test files sharing a worker", () => {
+  it("do not inherit an HTTP interceptor (nock) that an earlier file left active", async () => {
+    const run = await runJest(join(fixturesDir, "leaky-http"), ["--runInBand"]);
+    const failures = run.results.testResults.map((file) => failureText(file).trim()).filter(Boolean);
+    expect(failures).toEqual([]);
+    expect(run.results.numPassedTests).toBe(2);
+  }, 120_000);
+});

@@ -62,6 +62,8 @@ afterEach(async () => {
 afterAll(async () => {
   await bystander.close();
   await dependency.close();
+  // Importing nock above activated it; Node's http module outlives this file in the worker.
+  nock.restore();
 });
 
 describe("httpFault", () => {
