@@ -87,9 +87,9 @@ async function plan(cluster: Cluster, options: PartitionOptions, random: () => n
 
 function cutClients(cluster: Cluster, nodes: readonly Node[]): () => void {
   const proxies = (cluster as FaultlineCluster).clientProxies?.(nodes) ?? [];
-  for (const proxy of proxies) proxy.setBlackhole({ upstream: true, downstream: true });
+  const releases = proxies.map((proxy) => proxy.hold({ upstream: true, downstream: true }));
   return () => {
-    for (const proxy of proxies) proxy.setBlackhole({ upstream: false, downstream: false });
+    for (const release of releases) release();
   };
 }
 

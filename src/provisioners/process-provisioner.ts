@@ -99,7 +99,7 @@ export class ProcessProvisioner implements Provisioner {
         cluster: context.cluster,
       });
     }
-    const touched: FaultProxy[] = [];
+    const releases: (() => void)[] = [];
     for (const [deaf, unheard] of Object.entries(grudge)) {
       for (const source of unheard) {
         for (const port of context.ports) {
@@ -107,21 +107,15 @@ export class ProcessProvisioner implements Provisioner {
           // replies source sends on deaf->source links (downstream).
           const outbound = this.links.get(linkKey(source, deaf, port));
           const inbound = this.links.get(linkKey(deaf, source, port));
-          if (outbound) {
-            outbound.setBlackhole({ ...currentBlackhole(outbound), upstream: true });
-            touched.push(outbound);
-          }
-          if (inbound) {
-            inbound.setBlackhole({ ...currentBlackhole(inbound), downstream: true });
-            touched.push(inbound);
-          }
+          if (outbound) releases.push(outbound.hold({ upstream: true }));
+          if (inbound) releases.push(inbound.hold({ downstream: true }));
         }
       }
     }
     return {
       mechanism: "link proxies",
       undo: async () => {
-        for (const proxy of touched) proxy.setBlackhole({ upstream: false, downstream: false });
+        for (const release of releases) release();
       },
     };
   }
@@ -141,8 +135,4 @@ export class ProcessProvisioner implements Provisioner {
 
 function linkKey(from: string, to: string, port: string): string {
   return `${from}->${to}:${port}`;
-}
-
-function currentBlackhole(proxy: FaultProxy): { upstream: boolean; downstream: boolean } {
-  return proxy.blackhole ?? { upstream: false, downstream: false };
 }

@@ -68,7 +68,11 @@ export class FaultProxy implements AsyncDisposable {
   /** Connections accepted during a partition, dialled upstream when it heals. */
   private readonly pending = new Set<ProxyConnection>();
   private activeToxics: ProxyToxic[] = [];
+  /** What connections see: the manual setting, or any hold still in place. */
   private readonly hole: Blackhole = { upstream: false, downstream: false };
+  private readonly manualHole: Blackhole = { upstream: false, downstream: false };
+  /** How many live holds (overlapping faults) blackhole each direction. */
+  private readonly holds: Record<ToxicDirection, number> = { upstream: 0, downstream: 0 };
   private readonly counters: Record<ToxicDirection, ByteCounter> = { upstream: { bytes: 0 }, downstream: { bytes: 0 } };
   private accepted = 0;
   private readonly attempts: number[] = [];
@@ -203,13 +207,37 @@ export class FaultProxy implements AsyncDisposable {
    * in order, and connects the waiting clients, so a healed partition never corrupts a stream.
    */
   setBlackhole(blackhole: Blackhole): void {
-    this.hole.upstream = blackhole.upstream;
-    this.hole.downstream = blackhole.downstream;
+    this.manualHole.upstream = blackhole.upstream;
+    this.manualHole.downstream = blackhole.downstream;
+    this.applyHole();
+  }
+
+  /**
+   * Blackholes the given directions until the returned release is called. Holds stack: a
+   * direction flows again only when every hold on it is released (and `setBlackhole` does not
+   * hold it), so two overlapping partitions each heal only their own cut.
+   */
+  hold(directions: Partial<Blackhole>): () => void {
+    const held = (["upstream", "downstream"] as const).filter((direction) => directions[direction]);
+    for (const direction of held) this.holds[direction]++;
+    this.applyHole();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const direction of held) this.holds[direction]--;
+      this.applyHole();
+    };
+  }
+
+  private applyHole(): void {
+    this.hole.upstream = this.manualHole.upstream || this.holds.upstream > 0;
+    this.hole.downstream = this.manualHole.downstream || this.holds.downstream > 0;
     for (const connection of this.connections) {
-      connection.setHeld("upstream", blackhole.upstream);
-      connection.setHeld("downstream", blackhole.downstream);
+      connection.setHeld("upstream", this.hole.upstream);
+      connection.setHeld("downstream", this.hole.downstream);
     }
-    if (!blackhole.upstream && !blackhole.downstream) {
+    if (!this.hole.upstream && !this.hole.downstream) {
       for (const connection of this.pending) connection.connect(this.upstream);
       this.pending.clear();
     }

@@ -108,3 +108,33 @@ describe("setBlackhole", () => {
     expect(await within(Promise.all([c.closed, pending.closed]), 2000)).not.toBe(HANG);
   });
 });
+
+describe("hold", () => {
+  it("stacks: a direction held by two overlapping faults flows again only when both release", async () => {
+    const { proxy } = await setup(echoServer());
+    const c = open(proxy);
+    c.socket.write("a");
+    await c.waitFor(1);
+    const releaseFirst = proxy.hold({ upstream: true, downstream: true });
+    const releaseSecond = proxy.hold({ downstream: true });
+    releaseFirst();
+    expect(proxy.blackhole).toEqual({ upstream: false, downstream: true });
+    c.socket.write("b");
+    expect(await within(c.waitFor(2), 300)).toBe(HANG);
+    releaseFirst(); // a second release of the same hold changes nothing
+    expect(proxy.blackhole).toEqual({ upstream: false, downstream: true });
+    releaseSecond();
+    expect((await c.waitFor(2)).data.toString()).toBe("ab");
+    expect(proxy.blackhole).toEqual({ upstream: false, downstream: false });
+  });
+
+  it("keeps a hold in place when setBlackhole clears its own setting", async () => {
+    const { proxy } = await setup(echoServer());
+    const release = proxy.hold({ upstream: true });
+    proxy.setBlackhole({ upstream: true, downstream: true });
+    proxy.setBlackhole({ upstream: false, downstream: false });
+    expect(proxy.blackhole).toEqual({ upstream: true, downstream: false });
+    release();
+    expect(proxy.blackhole).toEqual({ upstream: false, downstream: false });
+  });
+});

@@ -1,0 +1,71 @@
+import { get } from "node:http";
+import { join } from "node:path";
+import { startCluster } from "../../src/cluster/start-cluster";
+import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
+import { faults } from "../../src/faults/catalog";
+import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
+
+const tinyNode = join(__dirname, "..", "fixtures", "servers", "tiny-node.js");
+
+/** Whether `from` reaches `to` through its link proxy within `ms`. */
+function reaches(cluster: FaultlineCluster, from: string, to: string, ms = 400): Promise<boolean> {
+  const address = cluster.peerAddress(cluster.node(from), cluster.node(to), "http");
+  return new Promise((resolve) => {
+    const req = get(`http://${address}/`, { agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode === 200));
+    });
+    req.on("error", () => resolve(false));
+    req.setTimeout(ms, () => {
+      req.destroy();
+      resolve(false);
+    });
+  });
+}
+
+describe("partitions on provisioner process (link proxies)", () => {
+  let run: RunContext;
+  let cluster: FaultlineCluster;
+
+  beforeAll(async () => {
+    run = beginRun();
+    cluster = await startCluster(
+      {
+        nodes: 3,
+        ports: ["http"],
+        // Asking for every peer address routes the nodes' traffic through the link proxies.
+        command: ({ node, cluster }) => {
+          for (const peer of cluster.nodes) cluster.peerAddress(node, peer, "http");
+          return [process.execPath, tinyNode, "--name", node.name, "--port", String(node.port("http"))];
+        },
+      },
+      { name: "overlap", run },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    if (run) await endRun(run);
+  }, 60_000);
+
+  it("heals each of two overlapping partitions without lifting the other's cut", async () => {
+    expect(await reaches(cluster, "n1", "n3")).toBe(true);
+    const isolateN3 = await cluster.inject(faults.partition({ groups: [["n1", "n2"], ["n3"]] }));
+    const isolateN1 = await cluster.inject(faults.partition({ groups: [["n1"], ["n2", "n3"]] }));
+    try {
+      expect(await reaches(cluster, "n1", "n3")).toBe(false);
+      expect(await reaches(cluster, "n2", "n3")).toBe(false);
+      await isolateN3.heal();
+      // n1-n3 is still cut by the second partition; n2-n3 was cut only by the first.
+      expect(await reaches(cluster, "n2", "n3")).toBe(true);
+      expect(await reaches(cluster, "n1", "n3")).toBe(false);
+      expect(await reaches(cluster, "n3", "n1")).toBe(false);
+      await isolateN1.heal();
+      expect(await reaches(cluster, "n1", "n3")).toBe(true);
+      expect(await reaches(cluster, "n3", "n1")).toBe(true);
+    } finally {
+      await isolateN3.heal();
+      await isolateN1.heal();
+    }
+  }, 60_000);
+});
