@@ -1,10 +1,14 @@
+/** @jest-config-loader-options {"transpileOnly": true} */
+import type { Config } from "jest";
+
 /** Jest configuration for faultline's own tests. */
 const base = {
   preset: "ts-jest",
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: { warnOnly: false } }] },
-};
-module.exports = {
+} satisfies Config;
+
+const config: Config = {
   projects: [
     { ...base, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     { ...base, displayName: "e2e", testMatch: ["<rootDir>/test/e2e/**/*.test.ts"], slowTestThreshold: 60 },
@@ -13,3 +17,5 @@ module.exports = {
     "<rootDir>/examples/jest.config.js",
   ],
 };
+
+export default config;
