@@ -3,7 +3,7 @@ import { sleep } from "../common/timers";
 import { activeFault } from "./active-fault";
 import type { Fault } from "./fault";
 import { describeTargets, requireCluster, resolveTargets, type TargetOptions } from "./targets";
-import type { Node } from "../cluster/types";
+import type { Cluster, ClusterSpec, Node } from "../cluster/types";
 
 export interface SignalFaultOptions extends TargetOptions {
   /** Send the signal twice, `gap` apart — "the second signal forces exit". Default false. */
@@ -22,6 +22,24 @@ async function revive(nodes: readonly Node[]): Promise<void> {
   }
 }
 
+/**
+ * Heals a signal fault. A node asked to shut down (SIGTERM, SIGINT) may still be on its way out
+ * when the fault heals: starting it would be skipped, and it would exit right after, leaving the
+ * cluster a node short. So the heal first waits for the process it signalled to exit, up to the
+ * cluster's stop timeout; a node that ignores the signal is running, and is left so.
+ */
+async function reviveSignalled(cluster: Cluster, signalled: ReadonlyMap<Node, number | undefined>): Promise<void> {
+  const spec = (cluster as Partial<{ spec: ClusterSpec }>).spec;
+  const grace = toMs(spec?.stop?.timeout ?? "10s", { option: "stop.timeout", cluster: cluster.name });
+  await Promise.all(
+    [...signalled].map(async ([node, pid]) => {
+      const sameProcess = node.pid === pid;
+      if (sameProcess && (node.state === "running" || node.state === "stopping")) await node.waitForExit(grace).catch(() => undefined);
+    }),
+  );
+  await revive([...signalled.keys()]);
+}
+
 function signalFault(kind: string, signal: NodeJS.Signals, options: SignalFaultOptions = {}): Fault {
   const gap = toMs(options.gap ?? "200ms", { option: `${kind}.gap` });
   return {
@@ -30,7 +48,9 @@ function signalFault(kind: string, signal: NodeJS.Signals, options: SignalFaultO
     async apply(cluster, context) {
       const c = requireCluster(cluster, kind);
       const nodes = await resolveTargets(c, options.node, context.random, kind);
+      const signalled = new Map<Node, number | undefined>();
       for (const node of nodes) {
+        signalled.set(node, node.pid);
         await node.kill(signal === "SIGKILL" ? "SIGKILL" : signal);
         if (options.twice) {
           await sleep(gap);
@@ -41,7 +61,7 @@ function signalFault(kind: string, signal: NodeJS.Signals, options: SignalFaultO
       return activeFault({
         id: context.id, kind, description: `${signal}${options.twice ? " twice" : ""} to ${describeTargets(options.node, nodes)}`,
         targets: nodes.map((n) => n.name), mechanism: c.provisioner === "docker" ? "docker kill" : "signal",
-        undo: () => revive(nodes),
+        undo: () => reviveSignalled(c, signalled),
       });
     },
   };
