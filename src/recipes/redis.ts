@@ -88,8 +88,8 @@ async function leader(cluster: Cluster, masterName: string): Promise<Node | unde
 /**
  * Steady state, as a client that asks Sentinel sees the service: every running sentinel names
  * the same primary and can authorize a failover (SENTINEL CKQUORUM); that primary answers as
- * master; every other running data node is its connected replica (no second primary), and at
- * least one is. A node a fault stopped may be missing: once Sentinel has promoted a replica and
+ * master; every other running data node is its connected replica (no second primary), at
+ * least one is, and every sentinel lists each of them as a replica that is up. A node a fault stopped may be missing: once Sentinel has promoted a replica and
  * moved the others to it, the service has recovered.
  */
 async function healthy(cluster: Cluster, masterName: string): Promise<boolean> {
@@ -109,7 +109,28 @@ async function healthy(cluster: Cluster, masterName: string): Promise<boolean> {
     const [kind, host, port, state] = await role(node);
     if (kind !== "slave" || `${host}:${port}` !== address || state !== "connected") throw new Error(`${node.name} is not a connected replica of ${primary.name}: ROLE ${JSON.stringify([kind, host, port, state])}`);
   }
+  // Sentinel learns replicas from the primary's INFO, every 10 s. A replica it has not seen yet
+  // is one it cannot promote, nor move to a new primary after a failover, so until every
+  // sentinel lists every replica as up, a primary failure would not be survived as designed.
+  for (const v of views) {
+    const known = await sentinelReplicas(v.sentinel, masterName);
+    const unknown = replicas.filter((node) => !known.has(own(node)));
+    if (unknown.length > 0) throw new Error(`${v.sentinel.name} does not yet list ${unknown.map((n) => n.name).join(", ")} as a replica of ${primary.name} that is up`);
+  }
   return true;
+}
+
+/** The replicas a sentinel knows for `masterName` and does not consider down, as "host:port". */
+async function sentinelReplicas(sentinel: Node, masterName: string): Promise<Set<string>> {
+  const reply = (await redisCommand(direct(sentinel), ["SENTINEL", "REPLICAS", masterName])) as string[][];
+  const up = new Set<string>();
+  for (const fields of reply) {
+    const info = new Map<string, string>();
+    for (let i = 0; i + 1 < fields.length; i += 2) info.set(fields[i]!, fields[i + 1]!);
+    const flags = (info.get("flags") ?? "").split(",");
+    if (!flags.some((flag) => flag === "s_down" || flag === "o_down" || flag === "disconnected")) up.add(`${info.get("ip")}:${info.get("port")}`);
+  }
+  return up;
 }
 
 /**
