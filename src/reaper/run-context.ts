@@ -1,8 +1,8 @@
-import { writeFileSync, rmSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupRun, type CleanupReport } from "./cleanup";
 import { Registry } from "./registry";
-import { createRunDir, readRunInfo, writeRunInfo, type RunInfo } from "./run-dir";
+import { createRunDir, readRunInfo, removeRunDir, writeRunInfo, type RunInfo } from "./run-dir";
 import { startWatchdog } from "./watchdog";
 
 export const RUN_DIR_ENV = "FAULTLINE_RUN_DIR";
@@ -53,7 +53,7 @@ export async function endRun(run: RunContext, keepDir = false): Promise<CleanupR
       // already gone
     }
   }
-  if (!keepDir) rmSync(run.dir, { recursive: true, force: true });
+  if (!keepDir) removeRunDir(run.dir);
   if (current?.dir === run.dir) current = undefined;
   if (process.env[RUN_DIR_ENV] === run.dir) Reflect.deleteProperty(process.env, RUN_DIR_ENV);
   return report;

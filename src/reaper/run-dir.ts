@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync, readFileSync, existsSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { processStartTime } from "./process-identity";
@@ -49,5 +49,45 @@ export function readRunInfo(dir: string): RunInfo | undefined {
     return JSON.parse(readFileSync(file, "utf8")) as RunInfo;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Removes a run directory, whatever a fault left in it. A read-only disk fault without root
+ * takes write permission off a node's data dir; a run killed before the heal leaves it so, and a
+ * plain recursive remove then fails with EACCES for a user who is not root. Permissions are given
+ * back to the owner and the removal retried. Returns the error it could not get past, if any,
+ * so that a leftover never stops the caller (a sweep, the watchdog, a teardown).
+ */
+export function removeRunDir(dir: string): Error | undefined {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EACCES" && code !== "EPERM") return error as Error;
+  }
+  try {
+    restoreOwnerAccess(dir);
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+function restoreOwnerAccess(dir: string): void {
+  try {
+    chmodSync(dir, 0o700);
+  } catch {
+    return; // not ours to change; the retry reports the real error
+  }
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    try {
+      if (lstatSync(path).isDirectory()) restoreOwnerAccess(path);
+    } catch {
+      // gone meanwhile, or unreadable: the retry says which
+    }
   }
 }

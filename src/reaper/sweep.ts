@@ -1,8 +1,8 @@
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupRun } from "./cleanup";
 import { isSameProcessAlive } from "./process-identity";
-import { readRunInfo, runsRoot, RUN_ID } from "./run-dir";
+import { readRunInfo, removeRunDir, runsRoot, RUN_ID } from "./run-dir";
 
 /**
  * Removes what runs whose owner died left behind (a watchdog that was itself killed, a machine
@@ -30,8 +30,10 @@ export async function sweepDeadRuns(root = runsRoot()): Promise<string[]> {
     if (!info && Date.now() - statSync(dir).mtimeMs < 60_000) continue; // being created right now
     if (info?.watchdogPid && isSameProcessAlive(info.watchdogPid)) continue; // its watchdog is on it
     await cleanupRun(dir);
-    rmSync(dir, { recursive: true, force: true });
-    swept.push(name);
+    // A directory that cannot be removed is reported, never fatal: it must not stop this run.
+    const error = removeRunDir(dir);
+    if (error) process.stderr.write(`faultline: could not remove a dead run's directory ${dir}: ${error.message}\n`);
+    else swept.push(name);
   }
   return swept;
 }

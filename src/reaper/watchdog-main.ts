@@ -5,10 +5,11 @@
  *
  * argv: <runDir> <ownerPid> [ownerStart]
  */
-import { rmSync, existsSync, appendFileSync } from "node:fs";
+import { existsSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupRun } from "./cleanup";
 import { isSameProcessAlive } from "./process-identity";
+import { removeRunDir } from "./run-dir";
 
 const [runDir, ownerPidText, ownerStart] = process.argv.slice(2);
 const ownerPid = Number(ownerPidText);
@@ -31,9 +32,12 @@ async function reap(reason: string): Promise<void> {
     const report = await cleanupRun(runDir);
     log(`removed ${report.removed.length}: ${report.removed.join(", ")}`);
     for (const failure of report.failed) log(`failed ${failure.label}: ${failure.error}`);
-    if (report.failed.length === 0) rmSync(runDir, { recursive: true, force: true });
+    if (report.failed.length === 0) {
+      const error = removeRunDir(runDir);
+      if (error) log(`could not remove ${runDir}: ${error.message}`);
+    }
   } else if (runDir && existsSync(runDir)) {
-    rmSync(runDir, { recursive: true, force: true });
+    removeRunDir(runDir);
   }
   process.exit(0);
 }

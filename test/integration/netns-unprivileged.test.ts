@@ -1,23 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { asNobody, canRunAsNobody } from "./as-nobody";
 
 const repoRoot = join(__dirname, "..", "..");
-const haveSetpriv = spawnSync("setpriv", ["--version"]).status === 0;
-const isRoot = process.getuid?.() === 0;
-
-/** Runs a script as the unprivileged user "nobody", which can never make namespaces or rules. */
-function asNobody(script: string): { status: number | null; output: string } {
-  const result = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", process.execPath, "-e", script], {
-    cwd: "/tmp",
-    encoding: "utf8",
-    env: { PATH: process.env.PATH, HOME: "/tmp", TMPDIR: "/tmp" },
-    timeout: 60_000,
-  });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
 
 // Needs root to drop privileges to "nobody"; the point is what a user without root sees.
-(isRoot && haveSetpriv ? describe : describe.skip)("netns without root", () => {
+(canRunAsNobody ? describe : describe.skip)("netns without root", () => {
   it("fails with FAULTLINE_PERMISSION naming what is missing, and starts nothing", () => {
     const script = `
       const { startCluster } = require(${JSON.stringify(join(repoRoot, "dist", "cluster", "start-cluster.js"))});
