@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { FaultlineError } from "../common/errors";
 import { toMs, formatMs, type Duration } from "../common/duration";
-import { timers, sleep, monoNowMs } from "../common/timers";
+import { timers, sleep, monoNowMs, withTimeout } from "../common/timers";
 import type { FaultProxy } from "../proxy/fault-proxy";
 import type { NodeProcess, NodeSlot, Provisioner, ExitStatus } from "../provisioners/provisioner";
 import { clockEnv } from "../faults/clock-fault";
@@ -149,7 +149,9 @@ export class ClusterNode implements Node {
         throw this.exitedWhileStarting(exited ?? { code: this.exitCode, signal: this.exitSignal });
       }
       try {
-        await ready(this, this.options.cluster());
+        // Bounded by what is left of readyTimeout: a probe that hangs must not outlast it.
+        const left = Math.max(1, started + timeout - monoNowMs());
+        await withTimeout(Promise.resolve(ready(this, this.options.cluster())), left, () => new Error(`probe did not answer within ${formatMs(left)}`));
         timeline.record({ type: "node", node: this.name, event: "ready", message: `in ${formatMs(monoNowMs() - started)}` });
         return;
       } catch (error) {

@@ -1,6 +1,6 @@
 import { FaultlineError } from "../common/errors";
 import { toMs, formatMs, type Duration } from "../common/duration";
-import { sleep, monoNowMs } from "../common/timers";
+import { sleep, monoNowMs, withTimeout } from "../common/timers";
 import type { FaultProxy } from "../proxy/fault-proxy";
 import type { Provisioner } from "../provisioners/provisioner";
 import type { ActiveFault, Fault } from "../faults/fault";
@@ -8,6 +8,9 @@ import { createHistory, type History } from "../history/history";
 import type { ClusterNode } from "./cluster-node";
 import { Timeline } from "./timeline";
 import type { Cluster, ClusterSpec, Node, ProvisionerKind } from "./types";
+
+/** How long one run of the healthy or leader probe may take before it counts as failed. */
+const PROBE_TIMEOUT = "10s";
 
 export interface FaultlineClusterOptions {
   name: string;
@@ -92,7 +95,7 @@ export class FaultlineCluster implements Cluster {
     return out;
   }
 
-  async leader(): Promise<ClusterNode | undefined> {
+  async leader(timeout: Duration = PROBE_TIMEOUT): Promise<ClusterNode | undefined> {
     const find = this.options.spec.leader;
     if (!find) {
       throw new FaultlineError({
@@ -104,7 +107,8 @@ export class FaultlineCluster implements Cluster {
     }
     const started = monoNowMs();
     try {
-      const result = await find(this);
+      const ms = toMs(timeout, { option: "leader timeout", cluster: this.name });
+      const result = await withTimeout(Promise.resolve(find(this)), ms, () => new Error(`leader probe did not answer within ${formatMs(ms)}`));
       const node = result === undefined ? undefined : this.node(typeof result === "string" ? result : result.name);
       this.timeline.record({ type: "probe", probe: "leader", ok: node !== undefined, error: node ? undefined : "no leader", node: node?.name, durationMs: monoNowMs() - started });
       return node;
@@ -114,16 +118,16 @@ export class FaultlineCluster implements Cluster {
     }
   }
 
-  async checkHealth(): Promise<Error | undefined> {
+  async checkHealth(timeout: Duration = PROBE_TIMEOUT): Promise<Error | undefined> {
     const started = monoNowMs();
+    const ms = toMs(timeout, { option: "checkHealth timeout", cluster: this.name });
     let problem: Error | undefined;
     try {
       const healthy = this.options.spec.healthy;
-      if (healthy) {
-        if ((await healthy(this)) === false) problem = new Error("healthy() returned false");
-      } else {
-        problem = await this.defaultHealth();
-      }
+      // A probe that hangs (a request to a paused node without a timeout of its own) fails
+      // after `ms`, so that budgets and matchers still end with a message.
+      const probe = healthy ? Promise.resolve(healthy(this)).then((ok) => (ok === false ? new Error("healthy() returned false") : undefined)) : this.defaultHealth();
+      problem = await withTimeout(probe, ms, () => new Error(`healthy probe did not answer within ${formatMs(ms)}`));
     } catch (error) {
       problem = error instanceof Error ? error : new Error(String(error));
     }
@@ -149,7 +153,7 @@ export class FaultlineCluster implements Cluster {
     const started = monoNowMs();
     let last: Error | undefined;
     do {
-      last = await this.checkHealth();
+      last = await this.checkHealth(Math.max(1, started + ms - monoNowMs()));
       if (!last) return;
       await sleep(100);
     } while (monoNowMs() - started < ms);

@@ -54,10 +54,11 @@ export interface Cluster extends AsyncDisposable {
   node(nameOrIndex: string | number): Node;
   /** What `from` dials to reach `to`'s `port` (a per-link proxy on `process`). */
   peerAddress(from: Node, to: Node, port: string): string;
-  leader(): Promise<Node | undefined>;
+  /** Asks the `leader` probe; a probe that does not answer within `timeout` (default 10s) counts as no leader. */
+  leader(timeout?: Duration): Promise<Node | undefined>;
   isHealthy(): Promise<boolean>;
-  /** Runs the healthy probe once and returns its error (undefined when healthy). */
-  checkHealth(): Promise<Error | undefined>;
+  /** Runs the healthy probe once and returns its error (undefined when healthy); a probe that does not answer within `timeout` (default 10s) fails. */
+  checkHealth(timeout?: Duration): Promise<Error | undefined>;
   waitUntilHealthy(timeout?: Duration): Promise<void>;
   inject(fault: Fault): Promise<ActiveFault>;
   /** Faults applied and not yet healed. */

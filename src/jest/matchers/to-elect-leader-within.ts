@@ -2,6 +2,7 @@ import type { MatcherContext, SyncExpectationResult } from "expect";
 import { toMs, formatMs, type Duration } from "../../common/duration";
 import { monoNowMs, sleep } from "../../common/timers";
 import type { FaultlineCluster } from "../../cluster/faultline-cluster";
+import { FaultlineError } from "../../common/errors";
 import { asCluster } from "./cluster-receiver";
 
 export interface ElectOptions {
@@ -9,18 +10,23 @@ export interface ElectOptions {
   different?: boolean | string;
 }
 
-/** The leader known just before the most recent fault was applied, from the timeline. */
+/**
+ * The leader known just before the most recent fault was applied, from the timeline, looking no
+ * further back than the start of the current test (an older answer may be stale).
+ */
 function leaderBeforeLastFault(cluster: FaultlineCluster): string | undefined {
   const events = cluster.timeline.events;
   let applyAt = Infinity;
+  let testStart = -Infinity;
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
-    if (e.type === "fault" && e.phase === "apply") {
-      applyAt = e.at;
+    if (applyAt === Infinity && e.type === "fault" && e.phase === "apply") applyAt = e.at;
+    if (e.type === "test" && e.phase === "start") {
+      testStart = e.at;
       break;
     }
   }
-  for (let i = events.length - 1; i >= 0; i--) {
+  for (let i = events.length - 1; i >= 0 && events[i]!.at >= testStart; i--) {
     const e = events[i]!;
     if (e.at <= applyAt + 1 && e.type === "probe" && e.probe === "leader" && e.ok && e.node) return e.node;
   }
@@ -32,11 +38,21 @@ export async function toElectLeaderWithin(this: MatcherContext, received: unknow
   const cluster = asCluster("toElectLeaderWithin", received);
   const ms = toMs(budget, { option: "toElectLeaderWithin(budget)", cluster: cluster.name });
   const previous = typeof options.different === "string" ? options.different : options.different ? leaderBeforeLastFault(cluster) : undefined;
+  if (options.different === true && previous === undefined) {
+    // Without a known earlier leader, "a different one" would pass for the same leader.
+    throw new FaultlineError({
+      code: "FAULTLINE_NO_LEADER",
+      message: "toElectLeaderWithin(…, { different: true }) found no leader recorded before the last fault in this test, so it cannot tell a new leader from the old one",
+      hint: 'name the old leader: { different: oldLeader.name } (from `await cluster.leader()` before the fault), or target the fault at node: "leader"',
+      cluster: cluster.name,
+      option: "toElectLeaderWithin different",
+    });
+  }
   const started = monoNowMs();
   let leader: string | undefined;
   let seen: string | undefined;
   do {
-    const found = await cluster.leader();
+    const found = await cluster.leader(Math.max(1, started + ms - monoNowMs()));
     seen = found?.name ?? seen;
     if (found && found.name !== previous) {
       leader = found.name;

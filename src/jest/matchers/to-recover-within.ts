@@ -21,7 +21,7 @@ export async function toRecoverWithin(this: MatcherContext, received: unknown, b
   let probes = 0;
   for (;;) {
     probes++;
-    problem = await cluster.checkHealth();
+    problem = await cluster.checkHealth(Math.max(1, deadline - monoNowMs()));
     if (!problem || monoNowMs() >= deadline) break;
     await sleep(Math.min(100, Math.max(0, deadline - monoNowMs())));
   }
