@@ -4,6 +4,7 @@ import { dirname, join, relative, sep } from "node:path";
 import { FaultlineError, describeValue } from "../common/errors";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import type { Node } from "../cluster/types";
+import { DATA_DIR_TOKEN } from "../provisioners/docker/container-spec";
 import { currentRun } from "../reaper/run-context";
 import { activeFault } from "./active-fault";
 import type { Fault } from "./fault";
@@ -17,7 +18,9 @@ export interface DiskOptions {
    * otherwise a read-only bind mount covers it — files the node already holds open, and paths
    * relative to a working directory inside the data dir, stay writable (the fault's description
    * says so). Without root: the write permission bits are removed (EACCES rather than EROFS).
-   * "full": the data dir's filesystem fills up (needs the cluster's `disk: { size }` tmpfs).
+   * "full": the data dir's filesystem fills up. Needs the cluster's `disk: { size }` tmpfs, or on
+   * docker a `docker: { tmpfs: { "{dataDir}": "size=…" } }` one (filled from the host through
+   * `/proc/<pid>/root`, so root on the Docker host; a restarted node gets a fresh, empty tmpfs).
    * "corrupt": bits flipped in (or the tail cut off) a data file while the node is stopped.
    */
   mode: "readonly" | "full" | "corrupt";
@@ -152,20 +155,45 @@ function withoutWriteBits(c: FaultlineCluster, node: Node): Undo {
   };
 }
 
+/** Whether the cluster's containers get a tmpfs over their data dir (`docker: { tmpfs: { "{dataDir}": "size=16m" } }`). */
+function dockerDataDirTmpfs(c: FaultlineCluster, node: Node): boolean {
+  if (c.provisioner !== "docker") return false;
+  return Object.keys(c.spec.docker?.tmpfs ?? {}).some((target) => target === DATA_DIR_TOKEN || target === node.dataDir);
+}
+
 function fill(c: FaultlineCluster, node: Node): Undo {
+  const onDocker = c.provisioner === "docker";
   const unsupported = (message: string): FaultlineError =>
     new FaultlineError({
       code: "FAULTLINE_FAULT_UNSUPPORTED",
       message,
-      hint: 'add disk: { size: "64m" } to the cluster (root: each data dir becomes a tmpfs of that size) — faultline never fills a real disk',
+      hint: onDocker
+        ? 'add docker: { tmpfs: { "{dataDir}": "size=64m" } } to the cluster (each container\'s data dir becomes a tmpfs of that size), or disk: { size: "64m" } (root: a host tmpfs) — faultline never fills a real disk'
+        : 'add disk: { size: "64m" } to the cluster (root: each data dir becomes a tmpfs of that size) — faultline never fills a real disk',
       cluster: c.name,
       node: node.name,
-      option: "disk.size",
+      option: onDocker ? "docker.tmpfs" : "disk.size",
     });
-  if (!c.spec.disk?.size) throw unsupported("a full disk needs the data dirs on a size-limited filesystem, and this cluster does not declare one");
+  const inContainer = !c.spec.disk?.size && dockerDataDirTmpfs(c, node);
+  if (!c.spec.disk?.size && !inContainer) throw unsupported("a full disk needs the data dirs on a size-limited filesystem, and this cluster does not declare one");
   const ns = namespaceOf(node);
-  // Checked, not assumed: writing until ENOSPC anywhere else would fill a real disk.
-  const type = mountAt(realpathSync(node.dataDir), ns.argv.length ? node.pid! : "self");
+  if (inContainer && !ns.argv.length) {
+    // The tmpfs exists only in the container's mount namespace, reached through /proc/<pid>/root.
+    throw new FaultlineError({
+      code: node.pid ? "FAULTLINE_PERMISSION" : "FAULTLINE_FAULT_UNSUPPORTED",
+      message: node.pid
+        ? `the data dir's tmpfs is inside container pid ${node.pid}, and this process may not enter its mount namespace (/proc/${node.pid}/root)`
+        : "the data dir's tmpfs is inside a container whose host pid is unknown (a remote engine), so faultline cannot reach it to fill it",
+      hint: "run the tests as root on the Docker host, or use disk: { size: \"64m\" } (root: a host tmpfs bind-mounted into the container)",
+      cluster: c.name,
+      node: node.name,
+      option: "docker.tmpfs",
+    });
+  }
+  // Checked, not assumed: writing until ENOSPC anywhere else would fill a real disk. Docker mounts
+  // the tmpfs at the path as given; a host tmpfs is mounted at the real path.
+  const pid = ns.argv.length ? node.pid! : "self";
+  const type = mountAt(realpathSync(node.dataDir), pid) ?? mountAt(node.dataDir, pid);
   if (type !== "tmpfs") throw unsupported(`the data dir ${node.dataDir} is not a tmpfs mount of its own (${type === undefined ? "no mount there" : `it is ${type}`}), so faultline will not fill it`);
   const ballast = join(`${ns.root}${node.dataDir}`, BALLAST);
   const fd = openSync(ballast, "w");
@@ -187,7 +215,9 @@ function fill(c: FaultlineCluster, node: Node): Undo {
     // The node's namespace is gone with it; the tmpfs is the same one seen from here.
     rmSync(join(node.dataDir, BALLAST), { force: true });
   };
-  return { mechanism: "tmpfs ballast", undo };
+  // Said, not hidden: Docker's tmpfs goes with the container, so a restarted node starts on an empty one.
+  const detail = inContainer ? " (the container's tmpfs: a restart of the node gives it a new, empty one)" : "";
+  return { mechanism: inContainer ? "tmpfs ballast (container)" : "tmpfs ballast", detail, undo };
 }
 
 async function corrupt(c: FaultlineCluster, node: Node, options: DiskOptions, random: () => number): Promise<Undo> {

@@ -1,15 +1,26 @@
-import { FaultlineError } from "../common/errors";
+import { FaultlineError, describeValue } from "../common/errors";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import { activeFault } from "./active-fault";
 import type { Fault } from "./fault";
 import { describeTargets, requireCluster, resolveTargets, type NodeSelector } from "./targets";
 import { toxicFault } from "./toxic-faults";
 
+/** Which traffic of the targets a loss or bandwidth fault acts on. */
+export type NetworkLinks = "all" | "clients";
+
 export interface LossOptions {
   /** Nodes whose traffic is dropped. Default "all". */
   node?: NodeSelector;
   /** Share dropped, 0..1. */
   probability: number;
+  /**
+   * "all" (default): every packet of the targets, between nodes too. netns and docker drop packets
+   * in the nodes' namespaces (docker needs root on its host, and refuses without it); process
+   * black-holes connections through its client and peer-link proxies.
+   * "clients": only connections between the test's clients and the targets, through the fault
+   * proxy, on every provisioner.
+   */
+  links?: NetworkLinks;
 }
 
 function checkProbability(p: unknown, cluster: string): number {
@@ -19,10 +30,17 @@ function checkProbability(p: unknown, cluster: string): number {
   return p;
 }
 
+function checkLinks(links: unknown, kind: string, cluster: string): NetworkLinks {
+  if (links === undefined) return "all";
+  if (links === "all" || links === "clients") return links;
+  throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `${kind}.links must be "all" or "clients", received ${describeValue(links)}`, hint: `e.g. { links: "clients" } for the test's links to the nodes only`, cluster, option: `${kind}.links` });
+}
+
 /**
  * Packet loss. On netns and docker, packets are dropped by iptables' `statistic` match; on
  * process, where there are no packets to drop, a share of connections through the fault proxy
- * is black-holed instead (connection-level loss) — the timeline names which.
+ * is black-holed instead (connection-level loss), as with `links: "clients"` anywhere — the
+ * timeline names which.
  */
 export function loss(options: LossOptions): Fault {
   return {
@@ -31,14 +49,16 @@ export function loss(options: LossOptions): Fault {
     async apply(cluster, context) {
       const c = requireCluster(cluster, "loss") as FaultlineCluster;
       const probability = checkProbability(options.probability, c.name);
+      const links = checkLinks(options.links, "loss", c.name);
       const nodes = await resolveTargets(c, options.node ?? "all", context.random, "loss");
       const network = c.backend.network;
-      if (network.loss) {
+      if (links === "all" && network.loss) {
         const { undo, mechanism } = await network.loss(nodes, probability);
         return activeFault({ id: context.id, kind: "loss", description: `drop ${Math.round(probability * 100)}% of packets of ${describeTargets(options.node ?? "all", nodes)}`, targets: nodes.map((n) => n.name), mechanism, undo });
       }
-      const fallback = toxicFault("loss", (common) => ({ ...common, type: "timeout", attributes: { timeout: 0 }, toxicity: probability }), { node: nodes.map((n) => n.name), links: c.provisioner === "process" ? "all" : "clients" }, `loss ${probability} (connection level)`);
-      const applied = await fallback.apply(c, context);
+      // Peer links need link proxies (process); elsewhere toxicFault refuses "all" rather than act on clients alone.
+      const proxied = toxicFault("loss", (common) => ({ ...common, type: "timeout", attributes: { timeout: 0 }, toxicity: probability }), { node: nodes.map((n) => n.name), links }, `loss ${probability} (connection level)`);
+      const applied = await proxied.apply(c, context);
       return Object.assign(applied, { mechanism: "fault proxy (connection level)" });
     },
   };
@@ -48,22 +68,25 @@ export interface BandwidthOptions {
   node?: NodeSelector;
   /** KB/s. */
   rate: number;
+  /** As for loss: "all" (default, `tbf` in the nodes' namespaces on netns and docker) or "clients" (the proxy's bandwidth toxic). */
+  links?: NetworkLinks;
 }
 
-/** Limits throughput: `tbf` on netns/docker, the proxy's bandwidth toxic on process. */
+/** Limits throughput: `tbf` on netns/docker, the proxy's bandwidth toxic on process or with `links: "clients"`. */
 export function bandwidth(options: BandwidthOptions): Fault {
   return {
     kind: "bandwidth",
     describe: () => `bandwidth ${options.rate} KB/s on ${options.node ?? "all"}`,
     async apply(cluster, context) {
       const c = requireCluster(cluster, "bandwidth") as FaultlineCluster;
+      const links = checkLinks(options.links, "bandwidth", c.name);
       const nodes = await resolveTargets(c, options.node ?? "all", context.random, "bandwidth");
       const network = c.backend.network;
-      if (network.bandwidth) {
+      if (links === "all" && network.bandwidth) {
         const { undo, mechanism } = await network.bandwidth(nodes, options.rate);
         return activeFault({ id: context.id, kind: "bandwidth", description: `limit ${describeTargets(options.node ?? "all", nodes)} to ${options.rate} KB/s`, targets: nodes.map((n) => n.name), mechanism, undo });
       }
-      const proxied = toxicFault("bandwidth", (common) => ({ ...common, type: "bandwidth", attributes: { rate: options.rate } }), { node: nodes.map((n) => n.name), links: c.provisioner === "process" ? "all" : "clients" }, `bandwidth ${options.rate} KB/s`);
+      const proxied = toxicFault("bandwidth", (common) => ({ ...common, type: "bandwidth", attributes: { rate: options.rate } }), { node: nodes.map((n) => n.name), links }, `bandwidth ${options.rate} KB/s`);
       return proxied.apply(c, context);
     },
   };

@@ -32,8 +32,9 @@ interface NodeContainer {
  * is labelled `faultline.run=<id>` and registered with the reaper as soon as it exists.
  *
  * Faults: with root on the engine's machine, iptables and tc inside each container's network
- * namespace (see DockerNetworkControl); a `docker.tmpfs` entry `{ "{dataDir}": "size=16m" }`
- * puts the data dir on a size-limited tmpfs, for "disk full".
+ * namespace (see DockerNetworkControl); without it, loss and bandwidth refuse and a partition can
+ * only isolate one node. A `docker.tmpfs` entry `{ "{dataDir}": "size=16m" }` puts the data dir
+ * on a size-limited tmpfs, for "disk full".
  */
 export class DockerProvisioner implements Provisioner {
   readonly kind = "docker" as const;
@@ -46,7 +47,7 @@ export class DockerProvisioner implements Provisioner {
 
   constructor(private readonly spec: ClusterSpec) {}
 
-  /** Loss and bandwidth are present only where they can be done for real (see DockerNetworkControl). */
+  /** Without the containers' namespaces, loss and bandwidth refuse rather than act on client links alone (see DockerNetworkControl). */
   get network(): NetworkControl {
     if (this.control) return this.control.asNetworkControl();
     return {
@@ -130,6 +131,7 @@ export class DockerProvisioner implements Provisioner {
     await this.removeContainer(slot.name); // a restart: the name must be free again
     const name = `${net.name}-${dockerName(slot.name)}`;
     const uid = process.getuid?.();
+    const image = this.dockerOptions().image;
     let id: string;
     try {
       const created = await engine.docker.createContainer(
@@ -146,7 +148,7 @@ export class DockerProvisioner implements Provisioner {
       );
       id = created.id;
     } catch (error) {
-      throw dockerError(error, `could not create container ${name} from ${this.dockerOptions().image}`, where);
+      throw dockerError(error, `could not create container ${name} from ${image}`, where);
     }
     const unregister = context.run.registry.add({
       kind: "docker-container",
@@ -157,7 +159,7 @@ export class DockerProvisioner implements Provisioner {
     const container = engine.docker.getContainer(id);
     let launched: NodeProcess;
     try {
-      launched = await startContainer(engine.docker, { container, unregister, localPid: net.local, where }, spec);
+      launched = await startContainer(engine.docker, { container, unregister, localPid: net.local, image, where }, spec);
     } catch (error) {
       await container.remove({ force: true }).then(unregister, () => undefined);
       throw error;

@@ -279,8 +279,10 @@ describeDocker("DockerProvisioner (3 etcd containers)", () => {
         (h) => h.every((x) => x === "true"),
         15_000,
       );
-      expect(engineOnly.network.loss).toBeUndefined(); // so the fault layer falls back to its proxy, and says so
       const pairNodes = pair.map((s) => ({ name: s.name }) as Node);
+      // Loss and bandwidth between nodes need the namespaces: refused, never moved to client links.
+      await expect(engineOnly.network.loss!(pairNodes, 0.5)).rejects.toMatchObject({ code: "FAULTLINE_FAULT_UNSUPPORTED", option: "loss.links" });
+      await expect(engineOnly.network.bandwidth!(pairNodes, 100)).rejects.toMatchObject({ code: "FAULTLINE_FAULT_UNSUPPORTED", option: "bandwidth.links" });
       const refused = await engineOnly.network.partition({ a: ["b"] }, { clients: false, nodes: pairNodes }).catch((e: unknown) => e);
       expect(isFaultlineError(refused) && refused.code).toBe("FAULTLINE_FAULT_UNSUPPORTED");
       const { undo, mechanism } = await engineOnly.network.partition({ a: ["b"], b: ["a"] }, { clients: false, nodes: pairNodes });

@@ -1,9 +1,11 @@
 import { constants as osConstants } from "node:os";
 import { Writable } from "node:stream";
 import type Docker from "dockerode";
+import { FaultlineError } from "../../common/errors";
 import { sleep } from "../../common/timers";
 import type { ExitStatus, LaunchSpec, NodeProcess } from "../provisioner";
-import { dockerError } from "./docker-engine";
+import { which } from "../which";
+import { dockerError, engineMessage, missingExecutable } from "./docker-engine";
 
 export interface ContainerHandle {
   container: Docker.Container;
@@ -11,6 +13,8 @@ export interface ContainerHandle {
   unregister: () => void;
   /** False on a remote engine: its host pids mean nothing here. */
   localPid: boolean;
+  /** The image the container was created from, for messages. */
+  image: string;
   where: { cluster: string; node: string };
 }
 
@@ -26,6 +30,8 @@ export async function startContainer(docker: Docker, handle: ContainerHandle, sp
   try {
     await container.start();
   } catch (error) {
+    const program = missingExecutable(error);
+    if (program !== undefined) throw binaryNotInImage(program, handle, spec, error);
     throw dockerError(error, "could not start the container", where);
   }
   // `wait` and `logs` both answer for a container that already exited, so nothing is lost
@@ -68,6 +74,22 @@ export async function startContainer(docker: Docker, handle: ContainerHandle, sp
       return released;
     },
   };
+}
+
+/** The image lacks the program the container runs: say which, and how to build an image that has it. */
+function binaryNotInImage(program: string, handle: ContainerHandle, spec: LaunchSpec, error: unknown): FaultlineError {
+  const where = program.includes("/") ? `at ${program}` : "on its PATH";
+  // `image from-host` copies a binary to the same path in the image: name the one this machine has.
+  const hostPath = program.includes("/") ? program : (which(program) ?? `/usr/bin/${program}`);
+  return new FaultlineError({
+    code: "FAULTLINE_BINARY_NOT_FOUND",
+    message: `image ${handle.image} has no "${program}" ${where}, so its container could not start (the engine said: ${engineMessage(error)})`,
+    hint: `build an image that has it: faultline image from-host --binary ${hostPath} --tag ${handle.image} (add a --binary for every program the node runs)`,
+    cluster: handle.where.cluster,
+    node: handle.where.node,
+    option: spec.argv[0] === program ? "command" : "docker.entrypoint",
+    cause: error,
+  });
 }
 
 /** Streams the container's stdout and stderr (multiplexed, no TTY) to `onOutput`; resolves at the end. */

@@ -60,9 +60,23 @@ export async function requireImage(engine: DockerEngine, image: string, where: {
   }
 }
 
+/** The engine's own message in an error from dockerode. */
+export function engineMessage(error: unknown): string {
+  return (error as { json?: { message?: string } }).json?.message ?? (error as Error).message ?? String(error);
+}
+
+/**
+ * The program a container could not start because the image lacks it, read from the runtime's
+ * start error (`exec: "etcd": executable file not found in $PATH`, or for a path
+ * `exec: "/usr/bin/etcd": stat /usr/bin/etcd: no such file or directory`); undefined for any other error.
+ */
+export function missingExecutable(error: unknown): string | undefined {
+  return /exec: "([^"]+)": (?:executable file not found in \$PATH|stat [^:]*: no such file or directory)/.exec(engineMessage(error))?.[1];
+}
+
 /** Wraps an engine error as FAULTLINE_DOCKER, keeping the engine's own message. */
 export function dockerError(error: unknown, what: string, where: { cluster?: string; node?: string } = {}): FaultlineError {
-  const detail = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message ?? String(error);
+  const detail = engineMessage(error);
   return new FaultlineError({
     code: "FAULTLINE_DOCKER",
     message: `${what}: ${detail}`,

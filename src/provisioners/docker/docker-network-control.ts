@@ -58,14 +58,17 @@ export class DockerNetworkControl {
 
   constructor(private readonly options: DockerNetworkControlOptions) {}
 
-  /** The control the provisioner exposes: loss and bandwidth only where they can be real. */
+  /**
+   * The control the provisioner exposes. Loss and bandwidth are always there, as on netns: without
+   * the containers' namespaces they refuse rather than let the fault layer fall back to client-link
+   * proxies, which would leave node-to-node traffic untouched.
+   */
   asNetworkControl(): NetworkControl {
-    const control: NetworkControl = { partition: (grudge, options) => this.partition(grudge, options) };
-    if (this.options.access.mode === "nsenter") {
-      control.loss = (targets, probability) => this.loss(targets, probability);
-      control.bandwidth = (targets, rate) => this.bandwidth(targets, rate);
-    }
-    return control;
+    return {
+      partition: (grudge, options) => this.partition(grudge, options),
+      loss: (targets, probability) => this.loss(targets, probability),
+      bandwidth: (targets, rate) => this.bandwidth(targets, rate),
+    };
   }
 
   async partition(grudge: Grudge, options: { clients: boolean }): Promise<FaultResult> {
@@ -85,12 +88,13 @@ export class DockerNetworkControl {
   }
 
   async loss(targets: readonly Node[], probability: number): Promise<FaultResult> {
+    this.requireNamespaces("loss", "iptables");
     const plan = byName(lossPlan(this.membersOf(targets), this.options.members, (m) => m.ip, probability, this.options.cluster));
     return { mechanism: "iptables statistic (nsenter)", undo: await this.applyEffects(this.chainEffects("l", plan)) };
   }
 
   async bandwidth(targets: readonly Node[], rateKBps: number): Promise<FaultResult> {
-    const access = this.requireNsenter();
+    const access = this.requireNamespaces("bandwidth", "tc");
     const tc = access.tc;
     if (!tc) {
       throw new FaultlineError({
@@ -208,6 +212,25 @@ export class DockerNetworkControl {
       message: `this fault needs the containers' network namespaces, and ${access.detail}`,
       hint: "run the tests as root on the Docker host",
       cluster,
+    });
+  }
+
+  /** Loss and bandwidth act on every packet of a node, its peers' included: only from inside its namespace. */
+  private requireNamespaces(fault: "loss" | "bandwidth", tool: string): Extract<FaultAccess, { mode: "nsenter" }> {
+    const { access, cluster } = this.options;
+    if (access.mode === "nsenter") return access;
+    const fix = {
+      "not-root": `run the tests as root on the Docker host (nsenter needs CAP_SYS_ADMIN to enter the containers' namespaces, ${tool} CAP_NET_ADMIN)`,
+      "remote-engine": "run the tests as root on the Docker host",
+      "missing-tools": "install it",
+      forced: "unset FAULTLINE_DOCKER_FAULTS",
+    }[access.reason];
+    throw new FaultlineError({
+      code: access.reason === "not-root" ? "FAULTLINE_PERMISSION" : "FAULTLINE_FAULT_UNSUPPORTED",
+      message: `a ${fault} fault acts on traffic between nodes too, which needs ${tool} inside each container's network namespace, and ${access.detail}`,
+      hint: `${fix}; or pass links: "clients" to act only on the test's links to the nodes, through the fault proxy`,
+      cluster,
+      option: `${fault}.links`,
     });
   }
 
