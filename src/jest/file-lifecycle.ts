@@ -31,10 +31,25 @@ export function testStarted(state: FileState, name: string): void {
   for (const cluster of state.clusters.values()) cluster.timeline.record({ type: "test", phase: "start", name });
 }
 
+/** Heals in-process faults a test left active (its body outlived Jest's timeout); rethrows the first error. */
+export async function healInProcessFaults(state: FileState): Promise<void> {
+  const left = [...(state.inProcessFaults ?? [])].reverse();
+  state.inProcessFaults?.clear();
+  const results = await Promise.allSettled(left.map((fault) => fault.heal()));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failure) throw failure.reason;
+}
+
 /** After each test: heal, resume, restart, and wait for steady state — on every cluster. */
 export async function restoreClusters(state: FileState): Promise<void> {
+  const inProcess = healInProcessFaults(state).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   const results = await Promise.allSettled([...state.clusters.values()].map((cluster) => cluster.restoreSteadyState(state.config.restoreTimeoutMs)));
+  const inProcessError = await inProcess;
   for (const owner of [...state.faultOwners.keys()]) state.faultOwners.delete(owner);
+  if (inProcessError) throw inProcessError;
   const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failure) throw failure.reason;
 }
@@ -61,6 +76,7 @@ export async function teardownClusters(state: FileState): Promise<void> {
   const clusters = [...state.clusters.values()].reverse();
   state.clusters.clear();
   let first: unknown;
+  await healInProcessFaults(state).catch((error: unknown) => (first ??= error));
   const started = monoNowMs();
   for (const cluster of clusters) {
     try {

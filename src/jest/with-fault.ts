@@ -76,7 +76,16 @@ async function run<A extends unknown[]>(specs: FaultSpec[], options: WithFaultOp
   try {
     if (cluster) await requireSteadyState(cluster, options.steadyTimeout ?? "10s");
     for (const fault of list) {
-      applied.push(cluster ? await cluster.inject(fault) : await fault.apply(undefined, { id: `${fault.kind}-inproc`, random: Math.random }));
+      if (cluster) {
+        applied.push(await cluster.inject(fault));
+        continue;
+      }
+      // No cluster tracks it: the file does, so a body that outlives Jest's timeout cannot leave
+      // it active for the next test (the setup file heals what is left after each test).
+      const active = await fault.apply(undefined, { id: `${fault.kind}-inproc`, random: Math.random });
+      applied.push(active);
+      const state = fileState();
+      if (state) (state.inProcessFaults ??= new Set()).add(active);
     }
     await fn(...args);
   } catch (error) {
@@ -90,6 +99,7 @@ async function run<A extends unknown[]>(specs: FaultSpec[], options: WithFaultOp
       } catch (error) {
         failure ??= error;
       }
+      fileState()?.inProcessFaults?.delete(fault);
     }
     release();
   }

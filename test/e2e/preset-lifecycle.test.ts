@@ -67,3 +67,14 @@ describe("test files sharing a worker", () => {
     expect(run.results.numPassedTests).toBe(2);
   }, 120_000);
 });
+
+describe("in-process faults in a file without a cluster", () => {
+  it("are healed after a test whose body outlived Jest's timeout", async () => {
+    const run = await runJest(join(fixturesDir, "in-process"), ["--runInBand"]);
+    const [timedOut, next] = fileResult(run, "timeout.test.js").assertionResults;
+    expect(timedOut!.status).toBe("failed");
+    expect(timedOut!.failureMessages.join("\n")).toMatch(/Exceeded timeout of 500 ms/);
+    expect(failureText({ name: "", status: "passed", message: "", assertionResults: [next!] }).trim()).toBe("");
+    expect(next!.status).toBe("passed");
+  }, 120_000);
+});
