@@ -27,7 +27,44 @@ export { recipes, EtcdClient, EtcdWatch, RespClient, NatsClient, JetStream } fro
 export type { EtcdRecipeOptions, RedisRecipeOptions, NatsRecipeOptions, EtcdClientOptions, EtcdKv, EtcdStatus, WatchEvent, WatchOptions, RespValue, NatsMessage, StreamConfig, StreamInfo, PubAck, FetchedMessage } from "./recipes/index";
 
 export { createHistory, History } from "./history/history";
-export { models, defineModel } from "./history/index";
+export {
+  models,
+  defineModel,
+  checkLinearizable,
+  checkers,
+  parseHistory,
+  toJsonl,
+  toEdnHistory,
+  defaultClassify,
+  markDefinite,
+} from "./history/index";
+export type {
+  HistoryOptions,
+  Operation,
+  OperationType,
+  Classifier,
+  Model,
+  ModelDefinition,
+  LinearizabilityOptions,
+  LinearizabilityResult,
+  Verdict,
+  CheckResult,
+  Anomaly,
+} from "./history/index";
+
+export { FaultProxy } from "./proxy/fault-proxy";
+export type { Blackhole, FaultProxyOptions, ProxyStats } from "./proxy/index";
+
+export type { ImageFromHostOptions, BuiltImage } from "./provisioners/docker/image-from-host";
+/**
+ * Builds a Docker image from host binaries and the libraries they load, with `docker import`
+ * (what `faultline image from-host` does). Loaded on first use, so that importing faultline
+ * never loads the Docker client.
+ */
+export async function buildImageFromHost(options: import("./provisioners/docker/image-from-host").ImageFromHostOptions): Promise<import("./provisioners/docker/image-from-host").BuiltImage> {
+  const { buildImageFromHost: build } = await import("./provisioners/docker/image-from-host");
+  return build(options);
+}
 
 export { FaultlineError, isFaultlineError } from "./common/errors";
 export type { ErrorCode } from "./common/errors";

@@ -4,7 +4,7 @@ import { sleep, monoNowMs, withTimeout } from "../common/timers";
 import type { FaultProxy } from "../proxy/fault-proxy";
 import type { Provisioner } from "../provisioners/provisioner";
 import type { ActiveFault, Fault } from "../faults/fault";
-import { createHistory, type History } from "../history/history";
+import { createHistory, type History, type HistoryOptions } from "../history/history";
 import type { ClusterNode } from "./cluster-node";
 import { Timeline } from "./timeline";
 import type { Cluster, ClusterSpec, Node, ProvisionerKind } from "./types";
@@ -238,8 +238,8 @@ export class FaultlineCluster implements Cluster {
     await this.waitUntilHealthy(timeout);
   }
 
-  history(): History {
-    const history = createHistory();
+  history(options?: HistoryOptions): History {
+    const history = createHistory(options);
     this.recorded.push(history);
     return history;
   }

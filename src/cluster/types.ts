@@ -1,7 +1,8 @@
 import type { Duration } from "../common/duration";
 import type { Timeline } from "./timeline";
 import type { Fault, ActiveFault } from "../faults/fault";
-import type { History } from "../history/history";
+import type { History, HistoryOptions } from "../history/history";
+import type { FaultProxy } from "../proxy/fault-proxy";
 
 export type ProvisionerKind = "process" | "netns" | "docker";
 
@@ -26,6 +27,12 @@ export interface Node {
   readonly state: NodeState;
   /** The port the node itself binds: use it in `command`. */
   port(name: string): number;
+  /**
+   * The fault proxy in front of this port, through which `address()` and `url()` reach the node
+   * (undefined for a port without one). Its `connectionAttempts` are the times clients dialled,
+   * for `toRetryWithBackoff`; its toxics and blackholes act on the test's links to the node.
+   */
+  proxy(port: string): FaultProxy | undefined;
   /** `host:port` a client dials (through the fault proxy unless `direct`). */
   address(name: string, options?: AddressOptions): string;
   /** e.g. `http://127.0.0.1:40123` (through the fault proxy unless `direct`). */
@@ -63,7 +70,8 @@ export interface Cluster extends AsyncDisposable {
   inject(fault: Fault): Promise<ActiveFault>;
   /** Faults applied and not yet healed. */
   readonly activeFaults: readonly ActiveFault[];
-  history(): History;
+  /** A history whose operations the report shows with this cluster; `options` as for `createHistory`. */
+  history(options?: HistoryOptions): History;
   stop(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Type tests: compiled by `tsc --noEmit` (npm run typecheck, and test/unit/types.test.ts).
+ * Type tests: compiled by `tsc -p tsconfig.types.json` (test/unit/types.test.ts runs it in npm test).
  * Lines marked @ts-expect-error must fail to compile; the rest must compile.
  */
 import type { Cluster } from "../../src/index";
