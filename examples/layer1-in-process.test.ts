@@ -9,7 +9,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { faulty, faultyModes as modes, withFault, withFaults } from "faultline";
+import { faulty, faultyModes as modes, withFault, withFaults, type FaultSpec } from "faultline";
 import { ChunkCache } from "./chunk-service/chunk-cache";
 import { ChunkService } from "./chunk-service/chunk-service";
 import { HttpOrigin, type Origin } from "./chunk-service/origin-client";
@@ -137,7 +137,7 @@ test("health of three origins with one hanging answers within one timeout, namin
 
 test("health checks run at once: three hanging origins still cost one timeout, not three", async () => {
   const service = await startService();
-  const hang = (url: string): [string, Record<string, unknown>] => ["http", { origin: url, path: "/health", delay: "10s" }];
+  const hang = (url: string): FaultSpec => ["http", { origin: url, path: "/health", delay: "10s" }];
   await withFaults([hang(urls.a), hang(urls.b), hang(urls.c)], async () => {
     const checking = service.health();
     await expect(checking).toCompleteWithin(TIMEOUT_MS * 1.5);

@@ -17,7 +17,7 @@ export * from "./faults/index";
 
 export { useCluster } from "./jest/use-cluster";
 export { withFault, withFaults } from "./jest/with-fault";
-export type { WithFaultOptions } from "./jest/with-fault";
+export type { WithFaultOptions, FaultSpec } from "./jest/with-fault";
 export { matchers, registerMatchers } from "./jest/matchers/register";
 export { default as globalSetup } from "./jest/global-setup";
 export { default as globalTeardown } from "./jest/global-teardown";

@@ -1,4 +1,4 @@
-export { faults, faultFrom, faultKinds, type FaultKind } from "./catalog";
+export { faults, faultFrom, faultKinds, type FaultKind, type FaultOptionsByKind } from "./catalog";
 export type { Fault, ActiveFault, FaultContext } from "./fault";
 export type { PartitionOptions } from "./partition-fault";
 export type { SignalFaultOptions } from "./process-faults";

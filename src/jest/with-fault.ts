@@ -2,7 +2,7 @@ import { FaultlineError } from "../common/errors";
 import type { Duration } from "../common/duration";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import type { ActiveFault, Fault } from "../faults/fault";
-import { faultFrom } from "../faults/catalog";
+import { faultFrom, type FaultKind, type FaultOptionsByKind } from "../faults/catalog";
 import { fileState } from "./file-state";
 import { describeClusters } from "./file-lifecycle";
 
@@ -16,7 +16,8 @@ export interface WithFaultOptions {
 }
 
 type TestFn<A extends unknown[]> = (...args: A) => unknown;
-type FaultSpec = Fault | [string, Record<string, unknown>?] | string;
+/** One fault of `withFaults`: a fault object, a kind, or a kind with its options. */
+export type FaultSpec = Fault | FaultKind | { [K in FaultKind]: readonly [K, FaultOptionsByKind[K]?] }[FaultKind];
 
 function pickCluster(name: string | undefined, kinds: string[]): FaultlineCluster | undefined {
   const state = fileState();
@@ -67,8 +68,8 @@ function claim(cluster: FaultlineCluster | undefined): () => void {
   return () => state.faultOwners.delete(cluster.name);
 }
 
-async function run<A extends unknown[]>(specs: FaultSpec[], options: WithFaultOptions, fn: TestFn<A>, args: A): Promise<void> {
-  const list = specs.map((spec) => (Array.isArray(spec) ? faultFrom(spec[0], spec[1]) : typeof spec === "string" ? faultFrom(spec) : faultFrom(spec)));
+async function run<A extends unknown[]>(specs: readonly FaultSpec[], options: WithFaultOptions, fn: TestFn<A>, args: A): Promise<void> {
+  const list = specs.map((spec) => (isKindWithOptions(spec) ? faultFrom(spec[0], spec[1]) : faultFrom(spec)));
   const cluster = pickCluster(options.cluster, list.map((f) => f.kind));
   const release = claim(cluster);
   const applied: ActiveFault[] = [];
@@ -113,6 +114,10 @@ async function run<A extends unknown[]>(specs: FaultSpec[], options: WithFaultOp
   }
 }
 
+function isKindWithOptions(spec: FaultSpec): spec is Extract<FaultSpec, readonly unknown[]> {
+  return Array.isArray(spec);
+}
+
 function withScheduleSeed(error: unknown, applied: ActiveFault[]): unknown {
   const seeds = applied.flatMap((f) => ("seed" in f ? [(f as unknown as { seed: number }).seed] : []));
   if (seeds.length && error instanceof Error && !error.message.includes("replay with seed")) {
@@ -129,9 +134,10 @@ function withScheduleSeed(error: unknown, applied: ActiveFault[]): unknown {
  * test("writes survive", withFault("partition", { isolate: "leader" }, async () => { … }));
  * ```
  */
-export function withFault<A extends unknown[]>(kind: string | Fault, options: Record<string, unknown> & WithFaultOptions, fn: TestFn<A>): (...args: A) => Promise<void>;
-export function withFault<A extends unknown[]>(kind: string | Fault, fn: TestFn<A>): (...args: A) => Promise<void>;
-export function withFault<A extends unknown[]>(kind: string | Fault, second: (Record<string, unknown> & WithFaultOptions) | TestFn<A>, third?: TestFn<A>): (...args: A) => Promise<void> {
+export function withFault<K extends FaultKind, A extends unknown[]>(kind: K, options: FaultOptionsByKind[K] & WithFaultOptions, fn: TestFn<A>): (...args: A) => Promise<void>;
+export function withFault<A extends unknown[]>(kind: Fault, options: WithFaultOptions, fn: TestFn<A>): (...args: A) => Promise<void>;
+export function withFault<A extends unknown[]>(kind: FaultKind | Fault, fn: TestFn<A>): (...args: A) => Promise<void>;
+export function withFault<A extends unknown[]>(kind: FaultKind | Fault, second: (object & WithFaultOptions) | TestFn<A>, third?: TestFn<A>): (...args: A) => Promise<void> {
   const fn = typeof second === "function" ? second : third;
   const options = typeof second === "function" ? {} : (second ?? {});
   if (typeof fn !== "function") {
@@ -147,7 +153,7 @@ export function withFault<A extends unknown[]>(kind: string | Fault, second: (Re
 }
 
 /** Several faults at once, applied in order and healed in reverse. */
-export function withFaults<A extends unknown[]>(specs: FaultSpec[], options: WithFaultOptions | TestFn<A>, fn?: TestFn<A>): (...args: A) => Promise<void> {
+export function withFaults<A extends unknown[]>(specs: readonly FaultSpec[], options: WithFaultOptions | TestFn<A>, fn?: TestFn<A>): (...args: A) => Promise<void> {
   const body = typeof options === "function" ? options : fn!;
   const opts = typeof options === "function" ? {} : options;
   return function faulted(this: unknown) {

@@ -28,3 +28,17 @@ export async function images(): Promise<void> {
   // @ts-expect-error binaries is a list
   await buildImageFromHost({ tag: "me/etcd:local", binaries: "/usr/bin/etcd" });
 }
+
+import { withFault, withFaults, faults } from "../../src/index";
+export function faultOptions(): void {
+  withFault("kill", { node: "leader", recoverWithin: "20s" }, async () => undefined);
+  withFault("latency", { latency: "100ms", links: "peers" }, async () => undefined);
+  withFault(faults.pause({ node: "n1" }), { cluster: "etcd" }, async () => undefined);
+  withFaults([["partition", { isolate: "leader" }], "kill", faults.pause({ node: 1 })], async () => undefined);
+  // @ts-expect-error a typo in an option name: it would otherwise fault a random node
+  withFault("kill", { nod: "leader" }, async () => undefined);
+  // @ts-expect-error options of one kind are not another's
+  withFault("partition", { latency: "100ms" }, async () => undefined);
+  // @ts-expect-error an unknown fault kind
+  withFault("explode", async () => undefined);
+}
