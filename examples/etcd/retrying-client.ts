@@ -1,3 +1,4 @@
+import retryCall from "async-retry";
 import type { EtcdClient } from "faultline";
 
 export interface Backoff {
@@ -15,9 +16,10 @@ export interface Backoff {
 export const DEFAULT_BACKOFF: Backoff = { retries: 3, factor: 2, minDelayMs: 500, maxDelayMs: 30_000 };
 
 /**
- * What an application's etcd wrapper typically does: on a failed call, wait (exponentially
- * longer each time) and try again — the underlying client has already moved on to its next
- * endpoint. It records when each attempt started, so a test can check the backoff it did.
+ * What an application's etcd wrapper typically does, with the retry library many use
+ * (async-retry): on a failed call, wait (exponentially longer each time) and try again — the
+ * underlying client has already moved on to its next endpoint. It records when each attempt
+ * started, so a test can check the backoff it really did.
  */
 export class RetryingEtcd {
   /** Start times (performance.now(), ms) of the attempts of the last call. */
@@ -38,21 +40,20 @@ export class RetryingEtcd {
 
   private async retry<T>(what: string, call: () => Promise<T>): Promise<T> {
     this.attempts = [];
-    let delay = this.backoff.minDelayMs;
-    for (let attempt = 0; ; attempt++) {
-      this.attempts.push(performance.now());
-      try {
-        return await call();
-      } catch (error) {
-        if (attempt >= this.backoff.retries) {
-          const took = Math.round(performance.now() - this.attempts[0]!);
-          throw Object.assign(new Error(`${what} gave up after ${attempt + 1} attempts over ${took}ms; last error: ${(error as Error).message}`, { cause: error }), {
-            code: "ERETRIESEXHAUSTED",
-          });
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * this.backoff.factor, this.backoff.maxDelayMs);
-      }
+    const { retries, factor, minDelayMs, maxDelayMs } = this.backoff;
+    try {
+      return await retryCall(
+        async () => {
+          this.attempts.push(performance.now());
+          return call();
+        },
+        { retries, factor, minTimeout: minDelayMs, maxTimeout: maxDelayMs, randomize: false },
+      );
+    } catch (error) {
+      const took = Math.round(performance.now() - this.attempts[0]!);
+      throw Object.assign(new Error(`${what} gave up after ${this.attempts.length} attempts over ${took}ms; last error: ${(error as Error).message}`, { cause: error }), {
+        code: "ERETRIESEXHAUSTED",
+      });
     }
   }
 }
