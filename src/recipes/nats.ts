@@ -30,11 +30,29 @@ async function monitor(node: Node, path: string): Promise<{ status: number; body
   return httpGet(node.host, node.port("monitor"), path, 1000);
 }
 
-/** The JetStream meta leader: the server that answers /jsz?leader-only=true (the others answer 400). */
+/** The JetStream meta leader a server names in /jsz ("" when it knows none). */
+async function metaLeaderOf(node: Node): Promise<string> {
+  const { status, body } = await monitor(node, "/jsz");
+  if (status !== 200) throw new Error(`${node.name} /jsz answered ${status}: ${body.trim()}`);
+  return (JSON.parse(body) as { meta_cluster?: { leader?: string } }).meta_cluster?.leader ?? "";
+}
+
+/**
+ * The JetStream meta leader: a server that answers /jsz?leader-only=true (the others answer
+ * 400) and that a majority of the servers name in /jsz. A leader cut off from the others keeps
+ * answering as leader until it notices it lost its quorum (10 s or more in NATS 2.9), beside the
+ * leader the majority has elected meanwhile; only the majority's leader is the leader.
+ */
 async function leader(cluster: Cluster): Promise<Node | undefined> {
-  const answers = await Promise.allSettled(cluster.nodes.map((node) => monitor(node, "/jsz?leader-only=true")));
-  const index = answers.findIndex((a) => a.status === "fulfilled" && a.value.status === 200);
-  return index >= 0 ? cluster.nodes[index] : undefined;
+  const [claims, named] = await Promise.all([
+    Promise.allSettled(cluster.nodes.map((node) => monitor(node, "/jsz?leader-only=true"))),
+    Promise.allSettled(cluster.nodes.map(metaLeaderOf)),
+  ]);
+  const votes = (name: string): number => named.filter((n) => n.status === "fulfilled" && n.value === name).length;
+  return cluster.nodes.find((node, i) => {
+    const claim = claims[i]!;
+    return claim.status === "fulfilled" && claim.value.status === 200 && votes(node.name) > cluster.nodes.length / 2;
+  });
 }
 
 /** Steady state: every server's /healthz is ok and, with JetStream, all name the same meta leader. */
@@ -44,12 +62,7 @@ async function healthy(cluster: Cluster, jetstream: boolean): Promise<boolean> {
     if (status !== 200) throw new Error(`${node.name} /healthz answered ${status}: ${body.trim()}`);
   }
   if (!jetstream) return true;
-  const leaders = await Promise.all(
-    cluster.nodes.map(async (node) => {
-      const { body } = await monitor(node, "/jsz");
-      return (JSON.parse(body) as { meta_cluster?: { leader?: string } }).meta_cluster?.leader ?? "";
-    }),
-  );
+  const leaders = await Promise.all(cluster.nodes.map(metaLeaderOf));
   if (new Set(leaders).size !== 1 || !leaders[0]) throw new Error(`servers disagree on the JetStream meta leader: ${cluster.nodes.map((n, i) => `${n.name}→${leaders[i] || "none"}`).join(", ")}`);
   return true;
 }

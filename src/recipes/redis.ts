@@ -153,13 +153,16 @@ export function redis(options: RedisRecipeOptions = {}): ClusterDefinition {
     ports: ["redis"],
     command: ({ node, cluster }) => {
       const first = own(cluster.node("primary"));
+      // Protected mode (no password set) refuses every client not on loopback, whatever the
+      // bind: on netns and docker each node binds its own IP, and peers and the test's clients
+      // come from other addresses. The node binds only that private address.
       if (isSentinel(node)) {
         // Written once: Sentinel keeps its state (current primary, known peers) in this file.
         const file = join(node.dataDir, "sentinel.conf");
         if (!existsSync(file)) {
           const [host, port] = first.split(":");
           const lines = [
-            `port ${node.port("redis")}`, `bind ${node.host}`, `dir ${node.dataDir}`,
+            `port ${node.port("redis")}`, `bind ${node.host}`, "protected-mode no", `dir ${node.dataDir}`,
             `sentinel monitor ${masterName} ${host} ${port} ${quorum}`,
             `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
             `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? 3000}`,
@@ -173,8 +176,11 @@ export function redis(options: RedisRecipeOptions = {}): ClusterDefinition {
       const [host, port] = current.split(":");
       return [
         "redis-server",
-        "--port", String(node.port("redis")), "--bind", node.host, "--dir", node.dataDir,
+        "--port", String(node.port("redis")), "--bind", node.host, "--protected-mode", "no", "--dir", node.dataDir,
         "--save", "", "--appendonly", "no",
+        // Redis 7 waits 5 s for more replicas before a diskless full sync: a replica that
+        // (re)joins would sit in "handshake" that long for nothing.
+        "--repl-diskless-sync-delay", "0",
         ...(current === own(node) ? [] : ["--replicaof", host!, port!]),
       ];
     },
