@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { allocatePort, releasePorts } from "../../../src/cluster/port-allocator";
 
@@ -11,5 +12,19 @@ describe("port allocation", () => {
       });
     }
     releasePorts("127.0.0.1", ports);
+  });
+
+  const rangeFile = "/proc/sys/net/ipv4/ip_local_port_range";
+  // A port from the ephemeral range can become the source port of any outgoing connection before
+  // the node binds it; one below it cannot.
+  (existsSync(rangeFile) ? it : it.skip)("hands out ports below the kernel's ephemeral range, which connect() and listen(0) never pick", async () => {
+    const [low] = readFileSync(rangeFile, "utf8").trim().split(/\s+/).map(Number);
+    const ports = await Promise.all(Array.from({ length: 20 }, () => allocatePort()));
+    try {
+      for (const port of ports) expect(port).toBeLessThan(low!);
+      expect(Math.min(...ports)).toBeGreaterThanOrEqual(15_000);
+    } finally {
+      releasePorts("127.0.0.1", ports);
+    }
   });
 });
