@@ -1,41 +1,37 @@
 import { join } from "node:path";
 import { startCluster } from "../../src/cluster/start-cluster";
-import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import { faults } from "../../src/faults/catalog";
 import { matchers } from "../../src/jest/matchers/register";
-import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
+import { beginRun, endRun } from "../../src/reaper/run-context";
+import { startedCluster } from "./started-cluster";
 
 expect.extend(matchers);
 
 const tinyNode = join(__dirname, "..", "fixtures", "servers", "tiny-node.js");
 const never = (): Promise<never> => new Promise(() => undefined);
-const command = ({ node }: { node: { name: string; port(name: string): number } }): string[] => [process.execPath, tinyNode, "--name", node.name, "--port", String(node.port("http"))];
+const command = ({ node }: { node: { name: string; port(name: string): number } }): string[] => [
+  process.execPath,
+  tinyNode,
+  "--name",
+  node.name,
+  "--port",
+  String(node.port("http")),
+];
 
 // User-written probes may hang (a request to a paused node without a timeout of its own). The
 // budgets must still end, with faultline's message rather than Jest's generic timeout.
 describe("budgets hold against probes that hang", () => {
-  let run: RunContext;
-  let cluster: FaultlineCluster;
   const probes = { hang: false, leader: "n1" as string | undefined };
-
-  beforeAll(async () => {
-    run = beginRun();
-    cluster = await startCluster(
-      {
-        nodes: 3,
-        ports: ["http"],
-        command,
-        healthy: async () => (probes.hang ? never() : true),
-        leader: async () => (probes.hang ? never() : probes.leader),
-      },
-      { name: "hangs", run },
-    );
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-    if (run) await endRun(run);
-  }, 60_000);
+  const started = startedCluster(
+    {
+      nodes: 3,
+      ports: ["http"],
+      command,
+      healthy: async () => (probes.hang ? never() : true),
+      leader: async () => (probes.hang ? never() : probes.leader),
+    },
+    "hangs",
+  );
 
   afterEach(() => {
     probes.hang = false;
@@ -43,42 +39,40 @@ describe("budgets hold against probes that hang", () => {
   });
 
   it("fails readiness with FAULTLINE_READY_TIMEOUT when the ready probe never answers", async () => {
-    const started = startCluster({ nodes: 1, ports: ["http"], command, ready: never, readyTimeout: "500ms" }, { name: "stuck", run });
-    await expect(started).rejects.toMatchObject({ code: "FAULTLINE_READY_TIMEOUT", message: expect.stringMatching(/probe did not answer within/) });
+    const run = beginRun();
+    try {
+      const starting = startCluster({ nodes: 1, ports: ["http"], command, ready: never, readyTimeout: "500ms" }, { name: "stuck", run });
+      await expect(starting).rejects.toMatchObject({ code: "FAULTLINE_READY_TIMEOUT", message: expect.stringMatching(/probe did not answer within/) });
+    } finally {
+      await endRun(run);
+    }
   }, 30_000);
 
   it("ends toRecoverWithin at its budget, naming the probe that did not answer", async () => {
+    const cluster = started();
     probes.hang = true;
     await expect(expect(cluster).toRecoverWithin("400ms")).rejects.toThrow(/healthy probe did not answer within/);
   }, 30_000);
 
   it("ends toElectLeaderWithin at its budget", async () => {
+    const cluster = started();
     probes.hang = true;
     await expect(expect(cluster).toElectLeaderWithin("400ms")).rejects.toThrow(/no leader was seen/);
   }, 30_000);
 
   it("does not count a hanging probe as staying healthy", async () => {
+    const cluster = started();
     probes.hang = true;
     await expect(expect(cluster).toStayHealthyFor("300ms")).rejects.toThrow(/healthy probe did not answer/);
   }, 30_000);
 });
 
 describe("toElectLeaderWithin with { different: true }", () => {
-  let run: RunContext;
-  let cluster: FaultlineCluster;
   let leader = "n1";
-
-  beforeAll(async () => {
-    run = beginRun();
-    cluster = await startCluster({ nodes: 3, ports: ["http"], command, leader: async () => leader }, { name: "leaders", run });
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-    if (run) await endRun(run);
-  }, 60_000);
+  const started = startedCluster({ nodes: 3, ports: ["http"], command, leader: async () => leader }, "leaders");
 
   it("refuses to guess when no leader was recorded before the fault, instead of passing for the same leader", async () => {
+    const cluster = started();
     cluster.timeline.record({ type: "test", phase: "start", name: "refuses to guess" });
     const fault = await cluster.inject(faults.pause({ node: "n3" }));
     try {
@@ -89,6 +83,7 @@ describe("toElectLeaderWithin with { different: true }", () => {
   }, 30_000);
 
   it("compares with the leader the fault's target resolution saw", async () => {
+    const cluster = started();
     cluster.timeline.record({ type: "test", phase: "start", name: "compares" });
     const fault = await cluster.inject(faults.pause({ node: "leader" }));
     try {

@@ -1,37 +1,25 @@
 import { join } from "node:path";
-import { startCluster } from "../../src/cluster/start-cluster";
-import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import { faults } from "../../src/faults/catalog";
-import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
+import { startedCluster } from "./started-cluster";
 
 const tinyNode = join(__dirname, "..", "fixtures", "servers", "tiny-node.js");
 
 describe("healing a signal fault", () => {
-  let run: RunContext;
-  let cluster: FaultlineCluster;
-
-  beforeAll(async () => {
-    run = beginRun();
-    cluster = await startCluster(
-      {
-        nodes: ["draining", "stubborn"],
-        ports: ["http"],
-        stop: { timeout: "1s" },
-        command: ({ node }) => {
-          const mode = node.name === "draining" ? ["--term-delay", "400"] : ["--mode", "ignore-term"];
-          return [process.execPath, tinyNode, "--name", node.name, "--port", String(node.port("http")), ...mode];
-        },
+  const started = startedCluster(
+    {
+      nodes: ["draining", "stubborn"],
+      ports: ["http"],
+      stop: { timeout: "1s" },
+      command: ({ node }) => {
+        const mode = node.name === "draining" ? ["--term-delay", "400"] : ["--mode", "ignore-term"];
+        return [process.execPath, tinyNode, "--name", node.name, "--port", String(node.port("http")), ...mode];
       },
-      { name: "signals", run },
-    );
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-    if (run) await endRun(run);
-  }, 60_000);
+    },
+    "signals",
+  );
 
   it("waits for a node still shutting down on SIGTERM to exit, then starts it again", async () => {
+    const cluster = started();
     const node = cluster.node("draining");
     const before = node.pid;
     const fault = await cluster.inject(faults.terminate({ node: "draining" }));
@@ -46,6 +34,7 @@ describe("healing a signal fault", () => {
   }, 30_000);
 
   it("leaves a node that ignores SIGTERM running once the stop timeout has passed", async () => {
+    const cluster = started();
     const node = cluster.node("stubborn");
     const before = node.pid;
     const fault = await cluster.inject(faults.terminate({ node: "stubborn" }));

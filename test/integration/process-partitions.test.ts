@@ -1,9 +1,8 @@
 import { get } from "node:http";
 import { join } from "node:path";
-import { startCluster } from "../../src/cluster/start-cluster";
 import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import { faults } from "../../src/faults/catalog";
-import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
+import { startedCluster } from "./started-cluster";
 
 const tinyNode = join(__dirname, "..", "fixtures", "servers", "tiny-node.js");
 
@@ -24,31 +23,21 @@ function reaches(cluster: FaultlineCluster, from: string, to: string, ms = 400):
 }
 
 describe("partitions on provisioner process (link proxies)", () => {
-  let run: RunContext;
-  let cluster: FaultlineCluster;
-
-  beforeAll(async () => {
-    run = beginRun();
-    cluster = await startCluster(
-      {
-        nodes: 3,
-        ports: ["http"],
-        // Asking for every peer address routes the nodes' traffic through the link proxies.
-        command: ({ node, cluster }) => {
-          for (const peer of cluster.nodes) cluster.peerAddress(node, peer, "http");
-          return [process.execPath, tinyNode, "--name", node.name, "--port", String(node.port("http"))];
-        },
+  const started = startedCluster(
+    {
+      nodes: 3,
+      ports: ["http"],
+      // Asking for every peer address routes the nodes' traffic through the link proxies.
+      command: ({ node, cluster }) => {
+        for (const peer of cluster.nodes) cluster.peerAddress(node, peer, "http");
+        return [process.execPath, tinyNode, "--name", node.name, "--port", String(node.port("http"))];
       },
-      { name: "overlap", run },
-    );
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-    if (run) await endRun(run);
-  }, 60_000);
+    },
+    "overlap",
+  );
 
   it("heals each of two overlapping partitions without lifting the other's cut", async () => {
+    const cluster = started();
     expect(await reaches(cluster, "n1", "n3")).toBe(true);
     const isolateN3 = await cluster.inject(faults.partition({ groups: [["n1", "n2"], ["n3"]] }));
     const isolateN1 = await cluster.inject(faults.partition({ groups: [["n1"], ["n2", "n3"]] }));

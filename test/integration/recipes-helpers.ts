@@ -1,8 +1,5 @@
 import { spawnSync } from "node:child_process";
-import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
-import { startCluster } from "../../src/cluster/start-cluster";
-import type { Cluster, ClusterDefinition } from "../../src/cluster/types";
-import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
+import type { Cluster } from "../../src/cluster/types";
 
 /**
  * The local addresses every node process listens on, from `ss`: on `process` the host's
@@ -43,26 +40,3 @@ export async function eventually<T>(what: string | (() => string), ms: number, f
   }
 }
 
-/**
- * Starts `definition` in its own run before the enclosing suite's tests and stops it (and ends
- * the run) after them; returns the getter the shared test bodies take.
- */
-export function useCluster(definition: ClusterDefinition, name: string): () => FaultlineCluster {
-  let run: RunContext | undefined;
-  let cluster: FaultlineCluster | undefined;
-  beforeAll(async () => {
-    run = beginRun();
-    cluster = await startCluster(definition, { name, run });
-  });
-  afterAll(async () => {
-    try {
-      await cluster?.stop();
-    } finally {
-      if (run) await endRun(run);
-    }
-  });
-  return () => {
-    if (!cluster) throw new Error(`cluster "${name}" did not start (see beforeAll)`);
-    return cluster;
-  };
-}

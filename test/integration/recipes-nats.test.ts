@@ -6,7 +6,8 @@ import { which } from "../../src/provisioners/which";
 import { recipes } from "../../src/recipes";
 import type { JetStream } from "../../src/recipes/nats-jetstream";
 import { requireOrSkip } from "../helpers/requirements";
-import { eventually, listeningAddresses, useCluster } from "./recipes-helpers";
+import { eventually, listeningAddresses } from "./recipes-helpers";
+import { startedCluster } from "./started-cluster";
 
 jest.setTimeout(90_000);
 
@@ -98,12 +99,12 @@ function behavesLikeNats(get: () => FaultlineCluster): void {
 }
 
 describeNats("recipes.nats on provisioner process", () => {
-  const get = useCluster(recipes.nats({ nodes: 3 }), "nats");
+  const get = startedCluster(recipes.nats({ nodes: 3 }), "nats");
   behavesLikeNats(get);
 });
 
 describeNatsNetns("recipes.nats on provisioner netns", () => {
-  const get = useCluster(recipes.nats({ nodes: 3, provisioner: "netns" }), "nats-ns");
+  const get = startedCluster(recipes.nats({ nodes: 3, provisioner: "netns" }), "nats-ns");
   behavesLikeNats(get);
 
   // The two servers left together are a quorum of the meta group and of the stream's group:

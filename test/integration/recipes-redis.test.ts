@@ -6,7 +6,8 @@ import { which } from "../../src/provisioners/which";
 import { recipes } from "../../src/recipes";
 import { redisCommand, type RespValue } from "../../src/recipes/resp-client";
 import { requireOrSkip } from "../helpers/requirements";
-import { eventually, listeningAddresses, useCluster } from "./recipes-helpers";
+import { eventually, listeningAddresses } from "./recipes-helpers";
+import { startedCluster } from "./started-cluster";
 
 jest.setTimeout(90_000);
 
@@ -84,12 +85,12 @@ function behavesLikeRedis(get: () => FaultlineCluster): void {
 }
 
 describeRedis("recipes.redis on provisioner process", () => {
-  const get = useCluster(recipes.redis({ replicas: 2, sentinels: 3 }), "redis");
+  const get = startedCluster(recipes.redis({ replicas: 2, sentinels: 3 }), "redis");
   behavesLikeRedis(get);
 });
 
 describeRedisNetns("recipes.redis on provisioner netns", () => {
-  const get = useCluster(recipes.redis({ replicas: 2, sentinels: 3, provisioner: "netns" }), "redis-ns");
+  const get = startedCluster(recipes.redis({ replicas: 2, sentinels: 3, provisioner: "netns" }), "redis-ns");
   behavesLikeRedis(get);
 
   // Isolating the primary leaves the replicas and every sentinel on the majority side: they

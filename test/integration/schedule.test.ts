@@ -1,28 +1,15 @@
 import { join } from "node:path";
-import { startCluster } from "../../src/cluster/start-cluster";
-import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import { faults } from "../../src/faults/catalog";
 import type { ActiveSchedule } from "../../src/faults/schedule";
-import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
+import { startedCluster } from "./started-cluster";
 
 const tinyNode = join(__dirname, "..", "fixtures", "servers", "tiny-node.js");
 
 describe("fault schedules", () => {
-  let run: RunContext;
-  let cluster: FaultlineCluster;
-
-  beforeAll(async () => {
-    run = beginRun();
-    cluster = await startCluster(
-      { nodes: 5, ports: ["http"], command: ({ node }) => [process.execPath, tinyNode, "--name", node.name, "--port", String(node.port("http"))] },
-      { name: "sched", run },
-    );
-  }, 60_000);
-
-  afterAll(async () => {
-    await cluster?.stop();
-    if (run) await endRun(run);
-  }, 60_000);
+  const started = startedCluster(
+    { nodes: 5, ports: ["http"], command: ({ node }) => [process.execPath, tinyNode, "--name", node.name, "--port", String(node.port("http"))] },
+    "sched",
+  );
 
   /** Runs a schedule of four faults to the end and returns what it applied, in order. */
   async function sequence(seed: number): Promise<string[]> {
@@ -33,6 +20,7 @@ describe("fault schedules", () => {
       count: 4,
       seed,
     });
+    const cluster = started();
     const active = (await cluster.inject(schedule)) as unknown as ActiveSchedule;
     while (active.steps.length < 4) await new Promise((r) => setTimeout(r, 50));
     await active.heal();
@@ -51,6 +39,7 @@ describe("fault schedules", () => {
   }, 60_000);
 
   it("records every scheduled fault on the timeline, applied and healed", async () => {
+    const cluster = started();
     const before = cluster.timeline.events.length;
     await sequence(99);
     const faultEvents = cluster.timeline.events.slice(before).filter((e) => e.type === "fault" && e.kind !== "schedule");
