@@ -4,6 +4,7 @@ import { sleep, monoNowMs, withTimeout } from "../common/timers";
 import type { FaultProxy } from "../proxy/fault-proxy";
 import type { Provisioner } from "../provisioners/provisioner";
 import type { ActiveFault, Fault } from "../faults/fault";
+import { applyRecorded } from "../faults/recorded-fault";
 import { createHistory, type History, type HistoryOptions } from "../history/history";
 import type { ClusterNode } from "./cluster-node";
 import { Timeline } from "./timeline";
@@ -168,45 +169,7 @@ export class FaultlineCluster implements Cluster {
 
   async inject(fault: Fault): Promise<ActiveFault> {
     const id = `${fault.kind}-${++faultCounter}`;
-    const started = monoNowMs();
-    let applied: ActiveFault;
-    try {
-      applied = await fault.apply(this, { id, random: this.random });
-    } catch (error) {
-      this.timeline.record({ type: "fault", phase: "failed", id, kind: fault.kind, description: fault.describe(), targets: [], error: (error as Error).message });
-      throw error;
-    }
-    const extra = applied as Partial<{ mechanism: string; grudge: Record<string, string[]> }>;
-    this.timeline.record({
-      type: "fault", phase: "apply", id, kind: applied.kind, description: applied.description, targets: [...applied.targets],
-      mechanism: extra.mechanism, grudge: extra.grudge, durationMs: monoNowMs() - started,
-    });
-    return this.track(applied, id);
-  }
-
-  /** Wraps heal() so the timeline and the active list follow it; heal stays idempotent. */
-  private track(applied: ActiveFault, id: string): ActiveFault {
-    let healing: Promise<void> | undefined;
-    const heal = (): Promise<void> => {
-      healing ??= (async () => {
-        const started = monoNowMs();
-        try {
-          await applied.heal();
-        } finally {
-          const index = this.active.indexOf(tracked);
-          if (index >= 0) this.active.splice(index, 1);
-          this.timeline.record({ type: "fault", phase: "heal", id, kind: applied.kind, description: applied.description, targets: [...applied.targets], durationMs: monoNowMs() - started });
-        }
-      })();
-      return healing;
-    };
-    const tracked: ActiveFault = Object.create(applied, {
-      heal: { value: heal },
-      healed: { get: () => applied.healed },
-      [Symbol.asyncDispose]: { value: heal },
-    }) as ActiveFault;
-    this.active.push(tracked);
-    return tracked;
+    return applyRecorded(this.timeline, this.active, fault, id, () => fault.apply(this, { id, random: this.random }));
   }
 
   /** Heals every active fault, newest first; continues past errors and rethrows the first. */

@@ -95,11 +95,12 @@ export function httpFault(options: HttpFaultOptions): Fault {
         interceptors.push(interceptor);
       }
       let healed = false;
-      const fault: ActiveFault = {
+      const fault: ActiveFault & { mechanism: string } = {
         id: context.id,
         kind: "http",
         description: describe(),
         targets: [spec.origin],
+        mechanism: "nock",
         get healed() {
           return healed;
         },

@@ -1,6 +1,7 @@
 import { formatMs } from "../common/duration";
 import { monoNowMs } from "../common/timers";
 import { startCluster } from "../cluster/start-cluster";
+import type { Timeline } from "../cluster/timeline";
 import type { FileState } from "./file-state";
 import { loadClusterModule } from "./load-cluster-module";
 import { ProgressLine } from "./progress-line";
@@ -26,18 +27,19 @@ export async function provisionClusters(state: FileState, load: (path: string) =
   }
 }
 
+/** Every timeline of the file: its clusters', and its in-process scope's once it has one. */
+function timelines(state: FileState): Timeline[] {
+  return [...[...state.clusters.values()].map((cluster) => cluster.timeline), ...(state.inProcess ? [state.inProcess.timeline] : [])];
+}
+
 export function testStarted(state: FileState, name: string): void {
   state.current = { name, startedAt: monoNowMs(), faulted: new Set() };
-  for (const cluster of state.clusters.values()) cluster.timeline.record({ type: "test", phase: "start", name });
+  for (const timeline of timelines(state)) timeline.record({ type: "test", phase: "start", name });
 }
 
 /** Heals in-process faults a test left active (its body outlived Jest's timeout); rethrows the first error. */
 export async function healInProcessFaults(state: FileState): Promise<void> {
-  const left = [...(state.inProcessFaults ?? [])].reverse();
-  state.inProcessFaults?.clear();
-  const results = await Promise.allSettled(left.map((fault) => fault.heal()));
-  const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failure) throw failure.reason;
+  await state.inProcess?.healAll();
 }
 
 /** After each test: heal, resume, restart, and wait for steady state — on every cluster. */
@@ -56,7 +58,7 @@ export async function restoreClusters(state: FileState): Promise<void> {
 
 export function testDone(state: FileState, name: string, status: "passed" | "failed"): void {
   if (state.current) state.current.status = status;
-  for (const cluster of state.clusters.values()) cluster.timeline.record({ type: "test", phase: "end", name, status });
+  for (const timeline of timelines(state)) timeline.record({ type: "test", phase: "end", name, status });
 }
 
 /** The state of every cluster, to end a failed test's message with. */

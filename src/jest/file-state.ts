@@ -1,5 +1,5 @@
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
-import type { ActiveFault } from "../faults/fault";
+import type { InProcessScope } from "./in-process-scope";
 
 /** `testEnvironmentOptions.faultline` as a user writes it. */
 export interface FaultlineOptions {
@@ -48,8 +48,8 @@ export interface FileState {
   current?: TestRecord;
   /** Cluster name -> the test currently running a fault on it. */
   faultOwners: Map<string, string>;
-  /** In-process faults (http, failpoints in this process) live outside any cluster; healed after each test as a safety net. */
-  inProcessFaults?: Set<ActiveFault>;
+  /** In-process faults of a file without a cluster: their timeline, healed after each test as a safety net. */
+  inProcess?: InProcessScope;
   /** The clusters as a failing faulted test left them, captured before its faults were healed. */
   failureSnapshot?: string;
   /** Set by the setup file; the environment calls it from teardown() so clusters never outlive the file. */

@@ -5,6 +5,7 @@ import type { ActiveFault, Fault } from "../faults/fault";
 import { faultFrom, type FaultKind, type FaultOptionsByKind } from "../faults/catalog";
 import { fileState } from "./file-state";
 import { describeClusters } from "./file-lifecycle";
+import { InProcessScope } from "./in-process-scope";
 
 export interface WithFaultOptions {
   /** Which of the file's clusters (needed when the file has several). */
@@ -81,12 +82,18 @@ async function run<A extends unknown[]>(specs: readonly FaultSpec[], options: Wi
         applied.push(await cluster.inject(fault));
         continue;
       }
-      // No cluster tracks it: the file does, so a body that outlives Jest's timeout cannot leave
-      // it active for the next test (the setup file heals what is left after each test).
-      const active = await fault.apply(undefined, { id: `${fault.kind}-inproc`, random: Math.random });
-      applied.push(active);
+      // No cluster tracks it: the file's in-process scope does, for the report, and so that a
+      // body that outlives Jest's timeout cannot leave it active for the next test.
       const state = fileState();
-      if (state) (state.inProcessFaults ??= new Set()).add(active);
+      if (!state) {
+        applied.push(await fault.apply(undefined, { id: `${fault.kind}-inproc`, random: Math.random }));
+        continue;
+      }
+      if (!state.inProcess) {
+        state.inProcess = new InProcessScope();
+        if (state.current) state.inProcess.timeline.record({ type: "test", phase: "start", name: state.current.name });
+      }
+      applied.push(await state.inProcess.inject(fault));
     }
     await fn(...args);
   } catch (error) {
@@ -100,7 +107,6 @@ async function run<A extends unknown[]>(specs: readonly FaultSpec[], options: Wi
       } catch (error) {
         failure ??= error;
       }
-      fileState()?.inProcessFaults?.delete(fault);
     }
     release();
   }

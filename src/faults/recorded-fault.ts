@@ -1,0 +1,45 @@
+import { monoNowMs } from "../common/timers";
+import type { Timeline } from "../cluster/timeline";
+import type { ActiveFault, Fault } from "./fault";
+
+/**
+ * Applies a fault through `apply` and puts it on `timeline`: a failed apply, the apply with its
+ * duration and mechanism, and later its heal. The returned fault is listed in `active` until it
+ * is healed; its heal stays idempotent. Clusters and the in-process scope of a test file share it.
+ */
+export async function applyRecorded(timeline: Timeline, active: ActiveFault[], fault: Fault, id: string, apply: () => Promise<ActiveFault>): Promise<ActiveFault> {
+  const started = monoNowMs();
+  let applied: ActiveFault;
+  try {
+    applied = await apply();
+  } catch (error) {
+    timeline.record({ type: "fault", phase: "failed", id, kind: fault.kind, description: fault.describe(), targets: [], error: (error as Error).message });
+    throw error;
+  }
+  const extra = applied as Partial<{ mechanism: string; grudge: Record<string, string[]> }>;
+  timeline.record({
+    type: "fault", phase: "apply", id, kind: applied.kind, description: applied.description, targets: [...applied.targets],
+    mechanism: extra.mechanism, grudge: extra.grudge, durationMs: monoNowMs() - started,
+  });
+  let healing: Promise<void> | undefined;
+  const heal = (): Promise<void> => {
+    healing ??= (async () => {
+      const healStarted = monoNowMs();
+      try {
+        await applied.heal();
+      } finally {
+        const index = active.indexOf(tracked);
+        if (index >= 0) active.splice(index, 1);
+        timeline.record({ type: "fault", phase: "heal", id, kind: applied.kind, description: applied.description, targets: [...applied.targets], durationMs: monoNowMs() - healStarted });
+      }
+    })();
+    return healing;
+  };
+  const tracked: ActiveFault = Object.create(applied, {
+    heal: { value: heal },
+    healed: { get: () => applied.healed },
+    [Symbol.asyncDispose]: { value: heal },
+  }) as ActiveFault;
+  active.push(tracked);
+  return tracked;
+}
