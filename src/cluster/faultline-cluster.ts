@@ -4,7 +4,7 @@ import { sleep, monoNowMs, withTimeout } from "../common/timers";
 import type { FaultProxy } from "../proxy/fault-proxy";
 import type { Provisioner } from "../provisioners/provisioner";
 import type { ActiveFault, Fault } from "../faults/fault";
-import { applyRecorded } from "../faults/recorded-fault";
+import { applyRecorded, healAllActive } from "../faults/recorded-fault";
 import { createHistory, type History, type HistoryOptions } from "../history/history";
 import type { ClusterNode } from "./cluster-node";
 import { Timeline } from "./timeline";
@@ -173,16 +173,8 @@ export class FaultlineCluster implements Cluster {
   }
 
   /** Heals every active fault, newest first; continues past errors and rethrows the first. */
-  async healAll(): Promise<void> {
-    let first: unknown;
-    for (const fault of [...this.active].reverse()) {
-      try {
-        await fault.heal();
-      } catch (error) {
-        first ??= error;
-      }
-    }
-    if (first) throw first;
+  healAll(): Promise<void> {
+    return healAllActive(this.active);
   }
 
   /** Back to steady state after a test: heal faults, resume paused nodes, start exited ones, wait healthy. */

@@ -43,3 +43,16 @@ export async function applyRecorded(timeline: Timeline, active: ActiveFault[], f
   active.push(tracked);
   return tracked;
 }
+
+/** Heals every fault in `active`, newest first; continues past errors and rethrows the first. */
+export async function healAllActive(active: readonly ActiveFault[]): Promise<void> {
+  let first: unknown;
+  for (const fault of [...active].reverse()) {
+    try {
+      await fault.heal();
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  if (first) throw first;
+}

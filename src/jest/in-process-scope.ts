@@ -1,6 +1,6 @@
 import { Timeline } from "../cluster/timeline";
 import type { ActiveFault, Fault } from "../faults/fault";
-import { applyRecorded } from "../faults/recorded-fault";
+import { applyRecorded, healAllActive } from "../faults/recorded-fault";
 
 let counter = 0;
 
@@ -24,15 +24,7 @@ export class InProcessScope {
   }
 
   /** Heals what a test left active, newest first; continues past errors and rethrows the first. */
-  async healAll(): Promise<void> {
-    let first: unknown;
-    for (const fault of [...this.active].reverse()) {
-      try {
-        await fault.heal();
-      } catch (error) {
-        first ??= error;
-      }
-    }
-    if (first) throw first;
+  healAll(): Promise<void> {
+    return healAllActive(this.active);
   }
 }
