@@ -6,22 +6,53 @@ import type { FileState } from "./file-state";
 import { loadClusterModule } from "./load-cluster-module";
 import { ProgressLine } from "./progress-line";
 
-/** Provisions every cluster the file asked for, all at once. */
+/** A file's provisioning still under way, and whether the file has given up on its clusters. */
+interface Provisioning {
+  inFlight: Set<Promise<unknown>>;
+  closed: boolean;
+}
+
+// Kept beside the file's state rather than in it: it lives and dies with this module instance,
+// which is the file's (the environment reaches it only through state.teardown).
+const provisioning = new WeakMap<FileState, Provisioning>();
+
+function provisioningOf(state: FileState): Provisioning {
+  let own = provisioning.get(state);
+  if (!own) provisioning.set(state, (own = { inFlight: new Set(), closed: false }));
+  return own;
+}
+
+/**
+ * Provisions every cluster the file asked for, all at once. Once the file gives up — a sibling
+ * failed, or teardown began (beforeAll timed out) — a cluster that still comes up is stopped as
+ * soon as it does, never stored where no teardown would find it.
+ */
 export async function provisionClusters(state: FileState, load: (path: string) => unknown): Promise<void> {
   const progress = new ProgressLine(state.config.progress);
+  const own = provisioningOf(state);
+  const starts = [...state.wanted].map(async (name) => {
+    if (state.clusters.has(name) || own.closed) return;
+    try {
+      const spec = loadClusterModule(name, state.config, load);
+      const cluster = await startCluster(spec, { name, onProgress: (message) => progress.say(message) });
+      if (own.closed) await cluster.stop();
+      else state.clusters.set(name, cluster);
+    } catch (error) {
+      // The first failure gives the file up at once: siblings still starting are stopped as they come up.
+      own.closed = true;
+      state.provisionError ??= error;
+      throw error;
+    }
+  });
+  // Teardown waits for every start; the file's beforeAll only for the first failure, which it reports.
+  const settled: Promise<unknown> = Promise.allSettled(starts).then(() => own.inFlight.delete(settled));
+  own.inFlight.add(settled);
   try {
-    await Promise.all(
-      [...state.wanted].map(async (name) => {
-        if (state.clusters.has(name)) return;
-        const spec = loadClusterModule(name, state.config, load);
-        const cluster = await startCluster(spec, { name, onProgress: (message) => progress.say(message) });
-        state.clusters.set(name, cluster);
-      }),
-    );
+    await Promise.all(starts);
   } catch (error) {
-    state.provisionError = error;
-    await teardownClusters(state).catch(() => undefined);
-    throw error;
+    own.closed = true;
+    await stopClusters(state).catch(() => undefined);
+    throw state.provisionError ?? error;
   } finally {
     progress.done();
   }
@@ -73,8 +104,20 @@ export function describeClusters(state: FileState): string {
     .join("\n\n");
 }
 
-/** Stops every cluster of the file, in reverse order of creation; rethrows the first error. */
+/**
+ * Stops every cluster of the file, in reverse order of creation; rethrows the first error.
+ * Provisioning still under way (a beforeAll that timed out goes on in the background) is waited
+ * for first: what it brings up after this point is stopped by it, see provisionClusters.
+ */
 export async function teardownClusters(state: FileState): Promise<void> {
+  const own = provisioningOf(state);
+  own.closed = true;
+  await Promise.allSettled([...own.inFlight]);
+  await stopClusters(state);
+}
+
+/** Stops the clusters the file holds, in reverse order of creation; rethrows the first error. */
+async function stopClusters(state: FileState): Promise<void> {
   const clusters = [...state.clusters.values()].reverse();
   state.clusters.clear();
   let first: unknown;
