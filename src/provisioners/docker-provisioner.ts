@@ -29,7 +29,7 @@ interface NodeContainer {
  * Nodes as containers on a bridge network of their own, each with a fixed IP and fixed ports,
  * on the engine DOCKER_HOST names (unix, tcp or ssh) or the local one. Images are never pulled:
  * build them from host binaries with `faultline image from-host`. Every container and network
- * is labelled `faultline.run=<id>` and registered with the reaper as soon as it exists.
+ * is labelled `faultline.run=<id>` and registered with the reaper, by name, before it is created.
  *
  * Faults: with root on the engine's machine, iptables and tc inside each container's network
  * namespace (see DockerNetworkControl); without it, loss and bandwidth refuse and a partition can
@@ -102,7 +102,7 @@ export class DockerProvisioner implements Provisioner {
     context.timeline.record({ type: "note", message: `docker network ${net.name} ${net.cidr} on ${engine.label}` });
     return context.nodes.map((node, i) => {
       const dataDir = join(context.dir, node.name);
-      mkdirSync(dataDir, { recursive: true });
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       const ports = Object.fromEntries(context.ports.map((name, p) => [name, FIRST_PORT + p]));
       return { name: node.name, index: node.index, host: net.ips[i]!, ports, dataDir };
     });
@@ -132,6 +132,15 @@ export class DockerProvisioner implements Provisioner {
     const name = `${net.name}-${dockerName(slot.name)}`;
     const uid = process.getuid?.();
     const image = this.dockerOptions().image;
+    // Registered by name before the engine is asked: a process killed while the create is under
+    // way leaves an entry that removes the container if it came to exist, and finds nothing if not.
+    // (Names are unique to the run and never hex, so the engine cannot take one for an id prefix.)
+    const unregister = context.run.registry.add({
+      kind: "docker-container",
+      id: name,
+      label: `${context.cluster}/${slot.name} (container ${name})`,
+      dockerHost: engine.host,
+    });
     let id: string;
     try {
       const created = await engine.docker.createContainer(
@@ -148,14 +157,13 @@ export class DockerProvisioner implements Provisioner {
       );
       id = created.id;
     } catch (error) {
+      // A create that failed on the way back (a timeout, a dropped connection) may still have made it.
+      await engine.docker
+        .getContainer(name)
+        .remove({ force: true, v: true })
+        .then(unregister, (removal: { statusCode?: number }) => (removal.statusCode === 404 ? unregister() : undefined));
       throw dockerError(error, `could not create container ${name} from ${image}`, where);
     }
-    const unregister = context.run.registry.add({
-      kind: "docker-container",
-      id,
-      label: `${context.cluster}/${slot.name} (container ${id.slice(0, 12)})`,
-      dockerHost: engine.host,
-    });
     const container = engine.docker.getContainer(id);
     let launched: NodeProcess;
     try {

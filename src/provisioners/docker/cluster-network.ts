@@ -38,6 +38,23 @@ const MAX_ATTEMPTS = 32;
  * skipped. The network is internal: containers reach each other and the host, nothing beyond.
  */
 export async function createClusterNetwork(input: CreateNetworkInput): Promise<ClusterNetwork> {
+  // Registered by name before the first create, kept across retries (they reuse the name): a
+  // process killed while a create is under way leaves an entry that removes the network if the
+  // engine made it. The name is unique to the run, and never hex, so never taken for an id prefix.
+  const unregister = input.registry.add({ kind: "docker-network", id: input.name, label: `network ${input.name}`, dockerHost: input.engine.host });
+  try {
+    return await createOnFreeSubnet(input, unregister);
+  } catch (error) {
+    // A create that failed on the way back may still have made it.
+    await input.engine.docker
+      .getNetwork(input.name)
+      .remove()
+      .then(unregister, (removal: { statusCode?: number }) => (removal.statusCode === 404 ? unregister() : undefined));
+    throw error;
+  }
+}
+
+async function createOnFreeSubnet(input: CreateNetworkInput, unregister: () => void): Promise<ClusterNetwork> {
   const refused = new Set<string>();
   let lastError: unknown;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -68,7 +85,6 @@ export async function createClusterNetwork(input: CreateNetworkInput): Promise<C
       }
       throw dockerError(error, `could not create network ${input.name} on ${reservation.cidr}`, { cluster: input.cluster });
     }
-    const unregister = input.registry.add({ kind: "docker-network", id, label: `network ${input.name} (${reservation.cidr})`, dockerHost: input.engine.host });
     // The engine put the gateway on a bridge of its own machine. If that is this machine, the
     // containers are routable from here; the subnet was free locally before, so it is no accident.
     const local = localAddresses().includes(gateway);
