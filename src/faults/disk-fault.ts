@@ -89,22 +89,32 @@ async function readonly(c: FaultlineCluster, node: Node): Promise<Undo> {
   const dir = realpathSync(node.dataDir); // mountinfo and /proc/<pid>/cwd show real paths
   const registry = currentRun().registry;
   const label = `${c.name}/${node.name} read-only data dir`;
+  // Each undo is registered before its mount: a process killed right after a mount leaves an undo
+  // the reaper runs, and one killed before it an undo that finds nothing to do (a remount to rw of
+  // a mount that is rw; an unmount of a path with no bind mount, or of the run's own tmpfs there,
+  // which the reaper removes anyway).
   if (mountAt(dir, ns.argv.length ? node.pid! : "self") !== undefined) {
     // The kernel refuses this (busy) while a file on the mount is open for writing; the bind
     // mount below is the fallback then.
     const back = [...ns.argv, "mount", "-o", "remount,bind,rw", dir];
+    const unregister = registry.add({ kind: "command", argv: back, label });
     if (tryRun([...ns.argv, "mount", "-o", "remount,bind,ro", dir]) === undefined) {
-      const unregister = registry.add({ kind: "command", argv: back, label });
       const undo = async (): Promise<void> => {
         run(back, c.name, node.name);
         unregister();
       };
       return { mechanism: "read-only remount", undo };
     }
+    unregister();
   }
   const unmount = [...ns.argv, "umount", "-l", dir];
-  run([...ns.argv, "mount", "--bind", dir, dir], c.name, node.name);
   const unregister = registry.add({ kind: "command", argv: unmount, label });
+  try {
+    run([...ns.argv, "mount", "--bind", dir, dir], c.name, node.name);
+  } catch (error) {
+    unregister();
+    throw error;
+  }
   try {
     run([...ns.argv, "mount", "-o", "remount,bind,ro", dir], c.name, node.name);
   } catch (error) {
