@@ -92,11 +92,14 @@ function mountSizedDataDir(dir: string, size: string, run: RunContext, cluster: 
   if (process.getuid?.() !== 0) {
     throw new FaultlineError({ code: "FAULTLINE_PERMISSION", message: `disk: { size: "${size}" } mounts a tmpfs per data dir, which needs root`, hint: "run as root, or drop the disk option (full-disk faults then report unsupported)", cluster, node, option: "disk.size" });
   }
+  // Registered before the mount: a process killed right after it leaves an undo the reaper runs;
+  // killed before it, an undo that finds nothing mounted there (only faultline mounts on a data dir).
+  const unregister = run.registry.add({ kind: "command", argv: ["umount", "-l", dir], label: `${cluster}/${node} data tmpfs` });
   const result = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size},mode=0700`, "tmpfs", dir], { encoding: "utf8" });
   if (result.status !== 0) {
+    unregister();
     throw new FaultlineError({ code: "FAULTLINE_PERMISSION", message: `could not mount a ${size} tmpfs on ${dir}: ${result.stderr.trim()}`, hint: "check that this machine allows tmpfs mounts", cluster, node, option: "disk.size" });
   }
-  const unregister = run.registry.add({ kind: "command", argv: ["umount", "-l", dir], label: `${cluster}/${node} data tmpfs` });
   return () => {
     spawnSync("umount", ["-l", dir]);
     unregister();
