@@ -1,4 +1,5 @@
-import { join } from "node:path";
+import { statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { FaultlineError } from "../common/errors";
 import { toMs, formatMs, type Duration } from "../common/duration";
 import { timers, sleep, monoNowMs, withTimeout } from "../common/timers";
@@ -97,12 +98,14 @@ export class ClusterNode implements Node {
       throw new FaultlineError({
         code: "FAULTLINE_INVALID_OPTION",
         message: `command must return an array of strings, returned ${JSON.stringify(argv)}`,
-        hint: "return the program and its arguments, e.g. [\"etcd\", \"--name\", node.name]; no shell strings",
+        hint: 'return the program and its arguments, e.g. ["etcd", "--name", node.name]; no shell strings',
         cluster: this.cluster,
         node: this.name,
         option: "command",
       });
     }
+    const cwd = spec.cwd ?? this.dataDir;
+    this.checkCwd(cwd);
     const userEnv = typeof spec.env === "function" ? spec.env(context) : (spec.env ?? {});
     const env = { ...stringEnv(process.env), ...userEnv, ...(spec.clock ? clockEnv(this.options.clusterDir, this.name, this.cluster) : {}) };
     let launched: NodeProcess;
@@ -110,7 +113,7 @@ export class ClusterNode implements Node {
       launched = await provisioner.launch(this.options.slot, {
         argv,
         env,
-        cwd: spec.cwd ?? this.dataDir,
+        cwd,
         onOutput: (chunk) => this.logBuffer.write(chunk),
       });
     } catch (error) {
@@ -125,6 +128,30 @@ export class ClusterNode implements Node {
     await this.waitReady(launched);
   }
 
+  /**
+   * A missing working directory makes spawn fail with ENOENT, which reads as if the program
+   * itself were missing. On docker the cwd is inside the container (only the data dir is shared).
+   */
+  private checkCwd(cwd: string): void {
+    if (this.options.provisioner.kind === "docker" || cwd === this.dataDir) return;
+    let problem: string | undefined;
+    try {
+      if (!statSync(resolve(cwd)).isDirectory()) problem = "is not a directory";
+    } catch (error) {
+      problem = (error as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : `cannot be read (${(error as Error).message})`;
+    }
+    if (problem === undefined) return;
+    this.nodeState = "exited";
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `cwd ${JSON.stringify(cwd)} ${problem}${cwd !== resolve(cwd) ? ` (resolved against ${process.cwd()})` : ""}, so the node cannot start there`,
+      hint: "create the directory first, give an absolute path, or leave cwd out to run in the node's data dir",
+      cluster: this.cluster,
+      node: this.name,
+      option: "cwd",
+    });
+  }
+
   private onExit(process: NodeProcess, status: ExitStatus): void {
     if (this.current !== process) return;
     this.exitCode = status.code;
@@ -137,7 +164,7 @@ export class ClusterNode implements Node {
 
   private async waitReady(launched: NodeProcess): Promise<void> {
     const { spec, timeline, ready } = this.options;
-    const timeout = toMs(spec.readyTimeout ?? "30s", { option: "readyTimeout", cluster: this.cluster, node: this.name });
+    const timeout = toMs(spec.readyTimeout ?? "30s", { option: "readyTimeout", cluster: this.cluster, node: this.name, positive: true });
     const started = monoNowMs();
     let exited: ExitStatus | undefined;
     void launched.exited.then((status) => (exited = status));
@@ -160,7 +187,12 @@ export class ClusterNode implements Node {
       await sleep(delay);
       delay = Math.min(delay * 1.5, 250);
     }
-    const message = lastError instanceof Error ? lastError.message : String(lastError);
+    const message =
+      lastError === undefined
+        ? "(no answer yet: the budget ran out before the probe finished once)"
+        : lastError instanceof Error
+          ? lastError.message
+          : String(lastError);
     timeline.record({ type: "probe", probe: "ready", node: this.name, ok: false, error: message, durationMs: monoNowMs() - started });
     throw new FaultlineError({
       code: "FAULTLINE_READY_TIMEOUT",

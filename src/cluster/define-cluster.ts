@@ -4,7 +4,21 @@ import type { ClusterDefinition, ClusterSpec } from "./types";
 
 const PROVISIONERS = ["process", "netns", "docker"] as const;
 const KNOWN_KEYS = new Set<keyof ClusterSpec>([
-  "nodes", "provisioner", "ports", "command", "env", "cwd", "ready", "readyTimeout", "healthy", "leader", "stop", "network", "docker", "clock", "disk",
+  "nodes",
+  "provisioner",
+  "ports",
+  "command",
+  "env",
+  "cwd",
+  "ready",
+  "readyTimeout",
+  "healthy",
+  "leader",
+  "stop",
+  "network",
+  "docker",
+  "clock",
+  "disk",
 ]);
 const NAME = /^[a-z0-9][a-z0-9_-]{0,15}$/i;
 
@@ -40,7 +54,8 @@ export function validateSpec(spec: unknown, cluster?: string): asserts spec is C
   }
   const nodes = s.nodes;
   if (typeof nodes === "number") {
-    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 64) throw invalid("nodes", "a whole number from 1 to 64, or a list of names", nodes, "e.g. nodes: 3", cluster);
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > 64)
+      throw invalid("nodes", "a whole number from 1 to 64, or a list of names", nodes, "e.g. nodes: 3", cluster);
   } else if (Array.isArray(nodes)) {
     if (nodes.length === 0 || nodes.some((n) => typeof n !== "string" || !NAME.test(n))) {
       throw invalid("nodes", "a non-empty list of names (letters, digits, - and _, at most 16 characters)", nodes, 'e.g. nodes: ["a", "b", "c"]', cluster);
@@ -50,7 +65,13 @@ export function validateSpec(spec: unknown, cluster?: string): asserts spec is C
     throw invalid("nodes", "a number or a list of names", nodes, "e.g. nodes: 3", cluster);
   }
   if (s.provisioner !== undefined && !PROVISIONERS.includes(s.provisioner as never)) {
-    throw invalid("provisioner", `one of ${PROVISIONERS.map((p) => `"${p}"`).join(", ")}`, s.provisioner, 'use "process" to run nodes as local processes', cluster);
+    throw invalid(
+      "provisioner",
+      `one of ${PROVISIONERS.map((p) => `"${p}"`).join(", ")}`,
+      s.provisioner,
+      'use "process" to run nodes as local processes',
+      cluster,
+    );
   }
   if (s.ports !== undefined) {
     if (!Array.isArray(s.ports) || s.ports.some((p) => typeof p !== "string" || !/^[a-z][a-z0-9_-]*$/i.test(p))) {
@@ -63,22 +84,33 @@ export function validateSpec(spec: unknown, cluster?: string): asserts spec is C
       "command",
       "a function ({ node, cluster }) => argv array",
       s.command,
-      typeof s.command === "string" ? "split the command into an argv array: faultline never runs a shell" : 'e.g. command: ({ node }) => ["etcd", "--name", node.name]',
+      typeof s.command === "string"
+        ? "split the command into an argv array: faultline never runs a shell"
+        : 'e.g. command: ({ node }) => ["etcd", "--name", node.name]',
       cluster,
     );
   }
   if (s.env !== undefined && typeof s.env !== "function" && (typeof s.env !== "object" || s.env === null)) {
     throw invalid("env", "an object of strings or a function returning one", s.env, 'e.g. env: { GOMAXPROCS: "1" }', cluster);
   }
-  if (s.cwd !== undefined && typeof s.cwd !== "string") throw invalid("cwd", "a directory path", s.cwd, "omit it to run in the node's data dir", cluster);
+  if (s.cwd !== undefined && (typeof s.cwd !== "string" || s.cwd === ""))
+    throw invalid("cwd", "a directory path", s.cwd, "omit it to run in the node's data dir", cluster);
   for (const key of ["ready", "healthy", "leader"] as const) {
     if (s[key] !== undefined && typeof s[key] !== "function") {
-      throw invalid(key, "a function", s[key], key === "ready" ? "use probes.tcp(port), probes.http({ port, path }), probes.log(/re/) or an async function" : "an async function of the cluster", cluster);
+      throw invalid(
+        key,
+        "a function",
+        s[key],
+        key === "ready" ? "use probes.tcp(port), probes.http({ port, path }), probes.log(/re/) or an async function" : "an async function of the cluster",
+        cluster,
+      );
     }
   }
-  if (s.readyTimeout !== undefined) toMs(s.readyTimeout, { option: "readyTimeout", cluster });
+  // Zero would end readiness before the probe ran once.
+  if (s.readyTimeout !== undefined) toMs(s.readyTimeout, { option: "readyTimeout", cluster, positive: true });
   if (s.stop !== undefined) {
-    if (typeof s.stop !== "object" || s.stop === null) throw invalid("stop", "{ signal?, timeout? }", s.stop, 'e.g. stop: { signal: "SIGINT", timeout: "5s" }', cluster);
+    if (typeof s.stop !== "object" || s.stop === null)
+      throw invalid("stop", "{ signal?, timeout? }", s.stop, 'e.g. stop: { signal: "SIGINT", timeout: "5s" }', cluster);
     const stop = s.stop as Record<string, unknown>;
     if (stop.timeout !== undefined) toMs(stop.timeout, { option: "stop.timeout", cluster });
     if (stop.signal !== undefined && (typeof stop.signal !== "string" || !/^SIG[A-Z0-9]+$/.test(stop.signal))) {
@@ -89,12 +121,100 @@ export function validateSpec(spec: unknown, cluster?: string): asserts spec is C
     const size = (s.disk as { size?: unknown } | null)?.size;
     if (typeof size !== "string" || !/^\d+[kmg]$/i.test(size)) throw invalid("disk.size", 'a size such as "64m"', size, 'e.g. disk: { size: "64m" }', cluster);
   }
+  if (s.network !== undefined) validateNetwork(s.network, s.provisioner, nodeNames(s as unknown as ClusterSpec).length, cluster);
   if (s.clock !== undefined && typeof s.clock !== "boolean") throw invalid("clock", "true or false", s.clock, "clock: true preloads libfaketime", cluster);
   if (s.provisioner === "docker") {
     const docker = s.docker as Record<string, unknown> | undefined;
     if (!docker || typeof docker.image !== "string") {
-      throw invalid("docker.image", "an image name", docker?.image, 'set docker: { image: "faultline/etcd:local" } (build one with `faultline image from-host`)', cluster);
+      throw invalid(
+        "docker.image",
+        "an image name",
+        docker?.image,
+        'set docker: { image: "faultline/etcd:local" } (build one with `faultline image from-host`)',
+        cluster,
+      );
     }
+  }
+}
+
+/**
+ * Where test networks may live: RFC 1918 private ranges and RFC 2544's benchmark range (the
+ * default). Anything else would shadow real hosts with the run's bridge.
+ */
+const ALLOWED_RANGES: ReadonlyArray<[string, number, number]> = [
+  ["10.0.0.0/8", 0x0a000000, 8],
+  ["172.16.0.0/12", 0xac100000, 12],
+  ["192.168.0.0/16", 0xc0a80000, 16],
+  ["198.18.0.0/15", 0xc6120000, 15],
+];
+
+/** The widest pool accepted: 10.0.0.0/8 is 65536 /24s to try, where 0.0.0.0/0 was 16.7M (2.5 s, 1.3 GB). */
+const WIDEST_PREFIX = 8;
+
+function validateNetwork(network: unknown, provisioner: unknown, nodeCount: number, cluster: string | undefined): void {
+  if (typeof network !== "object" || network === null || Array.isArray(network)) {
+    throw invalid("network", "{ subnet }", network, 'e.g. network: { subnet: "198.18.0.0/15" }', cluster);
+  }
+  for (const key of Object.keys(network)) {
+    if (key !== "subnet")
+      throw invalid(`network.${key}`, "left out: network takes only subnet", (network as Record<string, unknown>)[key], "check the option's spelling", cluster);
+  }
+  const subnet = (network as { subnet?: unknown }).subnet;
+  if (subnet === undefined) return;
+  if (provisioner === undefined || provisioner === "process") {
+    // Processes share the host's loopback: a subnet would be silently ignored.
+    throw invalid(
+      "network.subnet",
+      'left out on provisioner "process", whose nodes all listen on 127.0.0.1',
+      subnet,
+      'remove network.subnet, or use provisioner: "netns" or "docker" to give each node its own address',
+      cluster,
+    );
+  }
+  const match = typeof subnet === "string" ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(subnet) : null;
+  const octets = match ? match.slice(1, 5).map(Number) : [];
+  const prefix = match ? Number(match[5]) : NaN;
+  if (!match || octets.some((o) => o > 255) || !(prefix >= 0 && prefix <= 32)) {
+    throw invalid(
+      "network.subnet",
+      'an IPv4 subnet in CIDR form such as "198.18.0.0/15"',
+      subnet,
+      "write the network address and the prefix length: a.b.c.d/n",
+      cluster,
+    );
+  }
+  const base = octets.reduce((a, o) => a * 256 + o, 0);
+  const size = 2 ** (32 - prefix);
+  if (base % size !== 0) {
+    const network = base - (base % size);
+    const fixed = `${[network >>> 24, (network >>> 16) & 255, (network >>> 8) & 255, network & 255].join(".")}/${prefix}`;
+    throw invalid("network.subnet", "a network address (host bits zero)", subnet, `did you mean "${fixed}"?`, cluster);
+  }
+  // netns puts nodes at .10 and up; docker at .2 and up. A pool up to /24 is cut into /24s.
+  const maxPrefix = provisioner === "netns" ? 28 : 29;
+  if (prefix < WIDEST_PREFIX || prefix > maxPrefix) {
+    throw invalid(
+      "network.subnet",
+      `a prefix from /${WIDEST_PREFIX} to /${maxPrefix}`,
+      subnet,
+      "a prefix up to /24 is a pool each cluster takes a /24 from (the default 198.18.0.0/15 holds 512); a longer one is one cluster's subnet",
+      cluster,
+    );
+  }
+  const capacity = prefix <= 24 ? 256 : size;
+  const needed = provisioner === "netns" ? nodeCount + 12 : nodeCount + 3;
+  if (needed > capacity) {
+    throw invalid("network.subnet", `a subnet with room for ${nodeCount} nodes (${needed} addresses)`, subnet, "use a shorter prefix", cluster);
+  }
+  const inside = ALLOWED_RANGES.find(([, start, length]) => prefix >= length && base >= start && base < start + 2 ** (32 - length));
+  if (!inside) {
+    throw invalid(
+      "network.subnet",
+      `inside a private or benchmark range (${ALLOWED_RANGES.map(([r]) => r).join(", ")})`,
+      subnet,
+      "a test network on public addresses would hide real hosts behind the run's bridge; the default is 198.18.0.0/15",
+      cluster,
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import { connect } from "node:net";
 import { request } from "node:http";
 import { spawn } from "node:child_process";
 import { timers } from "../common/timers";
+import { FaultlineError, describeValue } from "../common/errors";
 import { toMs, type Duration } from "../common/duration";
 import type { Node, Probe } from "./types";
 
@@ -12,9 +13,21 @@ function named(description: string, probe: Probe): NamedProbe {
   return Object.assign(probe, { description });
 }
 
+/** A probe's port is a name from the cluster's `ports`; a number or typo would fail every probe until readyTimeout. */
+function checkPortName(probe: string, port: unknown): void {
+  if (typeof port === "string" && /^[a-z][a-z0-9_-]*$/i.test(port)) return;
+  throw new FaultlineError({
+    code: "FAULTLINE_INVALID_OPTION",
+    message: `${probe} port must be the name of one of the cluster's ports, received ${describeValue(port)}`,
+    hint: `name the port, not its number: ${probe === "probes.tcp" ? 'probes.tcp("client")' : 'probes.http({ port: "client", path: "/health" })'}`,
+    option: `${probe} port`,
+  });
+}
+
 /** The node accepts TCP connections on `port` (a name from `ports`). */
 function tcp(port: string, options: { timeout?: Duration } = {}): NamedProbe {
-  const timeout = toMs(options.timeout ?? "2s", { option: "probes.tcp timeout" });
+  checkPortName("probes.tcp", port);
+  const timeout = toMs(options.timeout ?? "2s", { option: "probes.tcp timeout", positive: true });
   return named(`tcp(${port})`, (node) => tcpConnect(node.host, node.port(port), timeout));
 }
 
@@ -51,8 +64,9 @@ export interface HttpProbeOptions {
 
 /** An HTTP GET on the node's port answers with the expected status (default 2xx). */
 function http(options: HttpProbeOptions): NamedProbe {
+  checkPortName("probes.http", options?.port);
   const path = options.path ?? "/";
-  const timeout = toMs(options.timeout ?? "2s", { option: "probes.http timeout" });
+  const timeout = toMs(options.timeout ?? "2s", { option: "probes.http timeout", positive: true });
   return named(`http(${options.port} ${path})`, async (node) => {
     const { status, body } = await httpGet(node.host, node.port(options.port), path, timeout);
     const expected = options.status ?? ((s: number) => s >= 200 && s < 300);
@@ -91,7 +105,7 @@ function log(pattern: RegExp): NamedProbe {
 
 /** A command exits 0. `argv` may be a function of the node (e.g. `etcdctl --endpoints …`). */
 function command(argv: string[] | ((node: Node) => string[]), options: { timeout?: Duration } = {}): NamedProbe {
-  const timeout = toMs(options.timeout ?? "5s", { option: "probes.command timeout" });
+  const timeout = toMs(options.timeout ?? "5s", { option: "probes.command timeout", positive: true });
   return named(`command(${Array.isArray(argv) ? argv.join(" ") : "…"})`, (node) => {
     const args = typeof argv === "function" ? argv(node) : argv;
     return new Promise<void>((resolve, reject) => {

@@ -9,10 +9,22 @@ import { schedule, type ScheduleOptions } from "./schedule";
 import { clock, type ClockOptions } from "./clock-fault";
 import { disk, type DiskOptions } from "./disk-fault";
 import { resources, type ResourcesOptions } from "./resources-fault";
-import type { TargetOptions } from "./targets";
+import { checkSelector, type TargetOptions } from "./targets";
 import {
-  down, latency, limitData, resetPeer, slicer, slowClose, timeout,
-  type DownOptions, type LatencyOptions, type LimitDataOptions, type ResetPeerOptions, type SlicerOptions, type SlowCloseOptions, type TimeoutOptions,
+  down,
+  latency,
+  limitData,
+  resetPeer,
+  slicer,
+  slowClose,
+  timeout,
+  type DownOptions,
+  type LatencyOptions,
+  type LimitDataOptions,
+  type ResetPeerOptions,
+  type SlicerOptions,
+  type SlowCloseOptions,
+  type TimeoutOptions,
 } from "./toxic-faults";
 
 /** The options of each fault kind, by the names `withFault` accepts. */
@@ -78,6 +90,8 @@ const OPTION_KEYS: { [K in FaultKind]: readonly (keyof FaultOptionsByKind[K])[] 
 function checked<K extends FaultKind, F extends (options: FaultOptionsByKind[K]) => Fault>(kind: K, factory: F): F {
   return ((options: FaultOptionsByKind[K]) => {
     checkOptionKeys(kind, options);
+    // A failpoint's node may also be a Node object; every other kind takes a selector.
+    if (kind !== "failpoint") checkSelector(kind, (options as { node?: unknown } | undefined)?.node);
     return factory(options);
   }) as F;
 }
@@ -85,7 +99,12 @@ function checked<K extends FaultKind, F extends (options: FaultOptionsByKind[K])
 function checkOptionKeys(kind: FaultKind, options: unknown): void {
   if (options === undefined || options === null) return;
   if (typeof options !== "object" || Array.isArray(options)) {
-    throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `options of fault "${kind}" must be an object, received ${describeValue(options)}`, hint: `e.g. withFault("${kind}", { … }, fn)`, option: kind });
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `options of fault "${kind}" must be an object, received ${describeValue(options)}`,
+      hint: `e.g. withFault("${kind}", { … }, fn)`,
+      option: kind,
+    });
   }
   const known: readonly string[] = OPTION_KEYS[kind] as readonly string[];
   for (const key of Object.keys(options)) {
@@ -148,10 +167,27 @@ export const faults = {
 
 /** The same faults by the names `withFault` accepts (Jepsen's and Toxiproxy's where they exist). */
 const KINDS: { [K in FaultKind]: (options: FaultOptionsByKind[K]) => Fault } = {
-  partition: faults.partition, kill: faults.kill, terminate: faults.terminate, interrupt: faults.interrupt, pause: faults.pause, restart: faults.restart,
-  latency: faults.latency, bandwidth: faults.bandwidth, loss: faults.loss, slow_close: faults.slowClose, timeout: faults.timeout, reset_peer: faults.resetPeer,
-  slicer: faults.slicer, limit_data: faults.limitData, down: faults.down,
-  failpoint: faults.failpoint, http: faults.http, clock: faults.clock, disk: faults.disk, resources: faults.resources, schedule: faults.schedule,
+  partition: faults.partition,
+  kill: faults.kill,
+  terminate: faults.terminate,
+  interrupt: faults.interrupt,
+  pause: faults.pause,
+  restart: faults.restart,
+  latency: faults.latency,
+  bandwidth: faults.bandwidth,
+  loss: faults.loss,
+  slow_close: faults.slowClose,
+  timeout: faults.timeout,
+  reset_peer: faults.resetPeer,
+  slicer: faults.slicer,
+  limit_data: faults.limitData,
+  down: faults.down,
+  failpoint: faults.failpoint,
+  http: faults.http,
+  clock: faults.clock,
+  disk: faults.disk,
+  resources: faults.resources,
+  schedule: faults.schedule,
 };
 
 /** `"partition", { isolate: "leader" }` -> the fault. A fault object passes through. */

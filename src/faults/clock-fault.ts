@@ -9,7 +9,11 @@ import { activeFault } from "./active-fault";
 import type { Fault } from "./fault";
 import { describeTargets, requireCluster, resolveTargets, type NodeSelector } from "./targets";
 
-const LIBRARIES = ["/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1"];
+const LIBRARIES = [
+  "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
+  "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1",
+  "/usr/lib/faketime/libfaketime.so.1",
+];
 
 /** Where libfaketime is installed, if it is. */
 export function faketimeLibrary(): string | undefined {
@@ -61,7 +65,14 @@ function faketimeSpec(fault: ClockState["fault"], started: number | undefined): 
 export function clockEnv(clusterDir: string, node: string, cluster: string): Record<string, string> {
   const library = faketimeLibrary();
   if (!library) {
-    throw new FaultlineError({ code: "FAULTLINE_REQUIREMENT_MISSING", message: "the cluster declares clock: true, and libfaketime is not installed", hint: "apt-get install libfaketime (or set FAULTLINE_FAKETIME_LIB to the library's path)", cluster, node, option: "clock" });
+    throw new FaultlineError({
+      code: "FAULTLINE_REQUIREMENT_MISSING",
+      message: "the cluster declares clock: true, and libfaketime is not installed",
+      hint: "apt-get install libfaketime (or set FAULTLINE_FAKETIME_LIB to the library's path)",
+      cluster,
+      node,
+      option: "clock",
+    });
   }
   const file = clockFile(clusterDir, node);
   const state: ClockState = { ...readState(clusterDir, node), started: wallNow() };
@@ -133,7 +144,12 @@ export interface ClockOptions {
 function offsetSeconds(offset: string | number | undefined): number {
   if (offset === undefined) return 0;
   if (typeof offset === "number") {
-    if (!Number.isFinite(offset)) throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `clock.offset must be a finite number of milliseconds or a duration such as "-10m", received ${offset}`, option: "clock.offset" });
+    if (!Number.isFinite(offset))
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: `clock.offset must be a finite number of milliseconds or a duration such as "-10m", received ${offset}`,
+        option: "clock.offset",
+      });
     return offset / 1000;
   }
   const negative = offset.trim().startsWith("-");
@@ -146,7 +162,12 @@ export function clock(options: ClockOptions): Fault {
   const seconds = offsetSeconds(options.offset);
   const rate = options.rate ?? 1;
   if (typeof rate !== "number" || !(rate > 0) || !Number.isFinite(rate)) {
-    throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `clock.rate must be a positive number, received ${String(rate)}`, hint: "e.g. { rate: 2 } for a clock running twice as fast", option: "clock.rate" });
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `clock.rate must be a positive number, received ${String(rate)}`,
+      hint: "e.g. { rate: 2 } for a clock running twice as fast",
+      option: "clock.rate",
+    });
   }
   const shown = `${seconds >= 0 ? "+" : ""}${seconds}s${rate !== 1 ? ` ×${rate}` : ""}`;
   return {
@@ -157,8 +178,14 @@ export function clock(options: ClockOptions): Fault {
       if (!c.spec.clock || c.provisioner === "docker") {
         throw new FaultlineError({
           code: "FAULTLINE_FAULT_UNSUPPORTED",
-          message: c.provisioner === "docker" ? 'clock faults on provisioner "docker" need libfaketime inside the image' : "clock faults need the cluster to preload libfaketime, and this cluster does not declare clock: true",
-          hint: c.provisioner === "docker" ? "use provisioner \"process\" or \"netns\" for clock faults" : "add clock: true to its defineCluster spec (needs Debian's libfaketime)",
+          message:
+            c.provisioner === "docker"
+              ? 'clock faults on provisioner "docker" need libfaketime inside the image'
+              : "clock faults need the cluster to preload libfaketime, and this cluster does not declare clock: true",
+          hint:
+            c.provisioner === "docker"
+              ? 'use provisioner "process" or "netns" for clock faults'
+              : "add clock: true to its defineCluster spec (needs Debian's libfaketime)",
           cluster: c.name,
           option: "clock",
         });
@@ -168,27 +195,45 @@ export function clock(options: ClockOptions): Fault {
         // Each target's own program: a cluster may run different binaries on different nodes.
         const blocker = clockBlocker(c.spec.command({ node, cluster: c })[0] ?? "");
         if (blocker) {
-          throw new FaultlineError({ code: "FAULTLINE_FAULT_UNSUPPORTED", message: `libfaketime cannot move this node's clock: ${blocker}`, hint: "clock faults work on dynamically linked programs that use libc's clock (C, C++, Node, Python, Java…)", cluster: c.name, node: node.name, option: "clock" });
+          throw new FaultlineError({
+            code: "FAULTLINE_FAULT_UNSUPPORTED",
+            message: `libfaketime cannot move this node's clock: ${blocker}`,
+            hint: "clock faults work on dynamically linked programs that use libc's clock (C, C++, Node, Python, Java…)",
+            cluster: c.name,
+            node: node.name,
+            option: "clock",
+          });
         }
       }
       const since = wallNow();
-      for (const node of nodes) {
-        const state: ClockState = { ...readState(c.dir, node.name), fault: { offset: seconds, rate, since } };
-        writeFileSync(stateFile(c.dir, node.name), JSON.stringify(state));
-        writeFileSync(clockFile(c.dir, node.name), faketimeSpec(state.fault, state.started));
+      const moved: typeof nodes = [];
+      const undo = async (): Promise<void> => {
+        for (const node of moved) {
+          const { started } = readState(c.dir, node.name);
+          writeFileSync(stateFile(c.dir, node.name), JSON.stringify({ started }));
+          writeFileSync(clockFile(c.dir, node.name), faketimeSpec(undefined, started));
+        }
+      };
+      try {
+        for (const node of nodes) {
+          const state: ClockState = { ...readState(c.dir, node.name), fault: { offset: seconds, rate, since } };
+          moved.push(node);
+          writeFileSync(stateFile(c.dir, node.name), JSON.stringify(state));
+          writeFileSync(clockFile(c.dir, node.name), faketimeSpec(state.fault, state.started));
+        }
+      } catch (error) {
+        // A failed apply returns no fault to heal: put back the clocks it had already moved.
+        await undo().catch(() => undefined);
+        throw error;
       }
       return activeFault({
-        id: context.id, kind: "clock", description: `clock ${shown} on ${describeTargets(options.node, nodes)}`,
-        targets: nodes.map((n) => n.name), mechanism: "libfaketime",
-        undo: async () => {
-          for (const node of nodes) {
-            const { started } = readState(c.dir, node.name);
-            writeFileSync(stateFile(c.dir, node.name), JSON.stringify({ started }));
-            writeFileSync(clockFile(c.dir, node.name), faketimeSpec(undefined, started));
-          }
-        },
+        id: context.id,
+        kind: "clock",
+        description: `clock ${shown} on ${describeTargets(options.node, nodes)}`,
+        targets: nodes.map((n) => n.name),
+        mechanism: "libfaketime",
+        undo,
       });
     },
   };
 }
-

@@ -2,7 +2,7 @@ import { FaultlineError, describeValue } from "../common/errors";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import { activeFault } from "./active-fault";
 import type { Fault } from "./fault";
-import { describeTargets, requireCluster, resolveTargets, type NodeSelector } from "./targets";
+import { checkSelector, describeTargets, requireCluster, resolveTargets, type NodeSelector } from "./targets";
 import { toxicFault } from "./toxic-faults";
 
 /** Which traffic of the targets a loss or bandwidth fault acts on. */
@@ -23,17 +23,29 @@ export interface LossOptions {
   links?: NetworkLinks;
 }
 
-function checkProbability(p: unknown, cluster: string): number {
+function checkProbability(p: unknown, cluster?: string): number {
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) {
-    throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `loss.probability must be a number from 0 to 1, received ${String(p)}`, hint: "e.g. { probability: 0.3 }", cluster, option: "loss.probability" });
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `loss.probability must be a number from 0 to 1, received ${String(p)}`,
+      hint: "e.g. { probability: 0.3 }",
+      cluster,
+      option: "loss.probability",
+    });
   }
   return p;
 }
 
-function checkLinks(links: unknown, kind: string, cluster: string): NetworkLinks {
+function checkLinks(links: unknown, kind: string, cluster?: string): NetworkLinks {
   if (links === undefined) return "all";
   if (links === "all" || links === "clients") return links;
-  throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `${kind}.links must be "all" or "clients", received ${describeValue(links)}`, hint: `e.g. { links: "clients" } for the test's links to the nodes only`, cluster, option: `${kind}.links` });
+  throw new FaultlineError({
+    code: "FAULTLINE_INVALID_OPTION",
+    message: `${kind}.links must be "all" or "clients", received ${describeValue(links)}`,
+    hint: `e.g. { links: "clients" } for the test's links to the nodes only`,
+    cluster,
+    option: `${kind}.links`,
+  });
 }
 
 /**
@@ -43,6 +55,10 @@ function checkLinks(links: unknown, kind: string, cluster: string): NetworkLinks
  * timeline names which.
  */
 export function loss(options: LossOptions): Fault {
+  // Checked here too, so a wrong option fails when the test is declared, not when it runs.
+  checkSelector("loss", options.node);
+  checkProbability(options.probability);
+  checkLinks(options.links, "loss");
   return {
     kind: "loss",
     describe: () => `loss ${options.probability} on ${options.node ?? "all"}`,
@@ -54,10 +70,22 @@ export function loss(options: LossOptions): Fault {
       const network = c.backend.network;
       if (links === "all" && network.loss) {
         const { undo, mechanism } = await network.loss(nodes, probability);
-        return activeFault({ id: context.id, kind: "loss", description: `drop ${Math.round(probability * 100)}% of packets of ${describeTargets(options.node ?? "all", nodes)}`, targets: nodes.map((n) => n.name), mechanism, undo });
+        return activeFault({
+          id: context.id,
+          kind: "loss",
+          description: `drop ${Math.round(probability * 100)}% of packets of ${describeTargets(options.node ?? "all", nodes)}`,
+          targets: nodes.map((n) => n.name),
+          mechanism,
+          undo,
+        });
       }
       // Peer links need link proxies (process); elsewhere toxicFault refuses "all" rather than act on clients alone.
-      const proxied = toxicFault("loss", (common) => ({ ...common, type: "timeout", attributes: { timeout: 0 }, toxicity: probability }), { node: nodes.map((n) => n.name), links }, `loss ${probability} (connection level)`);
+      const proxied = toxicFault(
+        "loss",
+        (common) => ({ ...common, type: "timeout", attributes: { timeout: 0 }, toxicity: probability }),
+        { node: nodes.map((n) => n.name), links },
+        `loss ${probability} (connection level)`,
+      );
       const applied = await proxied.apply(c, context);
       return Object.assign(applied, { mechanism: "fault proxy (connection level)" });
     },
@@ -74,6 +102,16 @@ export interface BandwidthOptions {
 
 /** Limits throughput: `tbf` on netns/docker, the proxy's bandwidth toxic on process or with `links: "clients"`. */
 export function bandwidth(options: BandwidthOptions): Fault {
+  checkSelector("bandwidth", options.node);
+  checkLinks(options.links, "bandwidth");
+  if (typeof options.rate !== "number" || !Number.isFinite(options.rate) || options.rate <= 0) {
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `bandwidth.rate must be a number of KB/s above 0, received ${describeValue(options.rate)}`,
+      hint: "e.g. { rate: 64 } for 64 KB/s",
+      option: "bandwidth.rate",
+    });
+  }
   return {
     kind: "bandwidth",
     describe: () => `bandwidth ${options.rate} KB/s on ${options.node ?? "all"}`,
@@ -84,9 +122,21 @@ export function bandwidth(options: BandwidthOptions): Fault {
       const network = c.backend.network;
       if (links === "all" && network.bandwidth) {
         const { undo, mechanism } = await network.bandwidth(nodes, options.rate);
-        return activeFault({ id: context.id, kind: "bandwidth", description: `limit ${describeTargets(options.node ?? "all", nodes)} to ${options.rate} KB/s`, targets: nodes.map((n) => n.name), mechanism, undo });
+        return activeFault({
+          id: context.id,
+          kind: "bandwidth",
+          description: `limit ${describeTargets(options.node ?? "all", nodes)} to ${options.rate} KB/s`,
+          targets: nodes.map((n) => n.name),
+          mechanism,
+          undo,
+        });
       }
-      const proxied = toxicFault("bandwidth", (common) => ({ ...common, type: "bandwidth", attributes: { rate: options.rate } }), { node: nodes.map((n) => n.name), links }, `bandwidth ${options.rate} KB/s`);
+      const proxied = toxicFault(
+        "bandwidth",
+        (common) => ({ ...common, type: "bandwidth", attributes: { rate: options.rate } }),
+        { node: nodes.map((n) => n.name), links },
+        `bandwidth ${options.rate} KB/s`,
+      );
       return proxied.apply(c, context);
     },
   };

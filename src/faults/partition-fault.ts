@@ -5,7 +5,7 @@ import { activeFault } from "./active-fault";
 import type { Fault } from "./fault";
 import * as grudges from "./grudge";
 import type { Grudge } from "./grudge";
-import { requireCluster, resolveTargets, type NodeSelector } from "./targets";
+import { checkSelector, requireCluster, resolveTargets, type NodeSelector } from "./targets";
 
 /** Exactly one of the shapes, plus `oneWay` and `clients`. Names follow Jepsen's nemeses. */
 export interface PartitionOptions {
@@ -50,7 +50,10 @@ async function plan(cluster: Cluster, options: PartitionOptions, random: () => n
       option: "partition",
     });
   }
-  const sideOf = (g: Grudge): string[] => Object.keys(g).filter((n) => (g[n] ?? []).length > 0).slice(0, 1);
+  const sideOf = (g: Grudge): string[] =>
+    Object.keys(g)
+      .filter((n) => (g[n] ?? []).length > 0)
+      .slice(0, 1);
   if (options.isolate !== undefined) {
     const [target] = await resolveTargets(cluster, options.isolate, random, "partition");
     const label = options.isolate === "leader" ? `${target!.name} (the leader)` : target!.name;
@@ -76,7 +79,12 @@ async function plan(cluster: Cluster, options: PartitionOptions, random: () => n
   }
   if (options.groups !== undefined) {
     if (!Array.isArray(options.groups)) {
-      throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `groups must be lists of nodes, received ${describeValue(options.groups)}`, option: "partition.groups", cluster: cluster.name });
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: `groups must be lists of nodes, received ${describeValue(options.groups)}`,
+        option: "partition.groups",
+        cluster: cluster.name,
+      });
     }
     const components = options.groups.map((group) => group.map((one) => cluster.node(one).name));
     return { grudge: grudges.groups(names, components), firstSide: components[0] ?? [], summary: components.map((c) => `[${c.join(" ")}]`).join(" | ") };
@@ -95,21 +103,42 @@ function cutClients(cluster: Cluster, nodes: readonly Node[]): () => void {
 
 /** A network partition between the cluster's nodes, by the provisioner's own means. */
 export function partition(options: PartitionOptions): Fault {
+  checkSelector("partition", options.isolate, "isolate");
+  if (typeof options.minority !== "boolean") checkSelector("partition", options.minority, "minority");
   return {
     kind: "partition",
-    describe: () => `partition ${SHAPES.filter((k) => options[k] !== undefined).map((k) => `${k}: ${describeValue(options[k])}`).join(", ")}`,
+    describe: () =>
+      `partition ${SHAPES.filter((k) => options[k] !== undefined)
+        .map((k) => `${k}: ${describeValue(options[k])}`)
+        .join(", ")}`,
     async apply(cluster, context) {
       const c = requireCluster(cluster, "partition");
       const planned = await plan(c, options, context.random);
       const grudge = options.oneWay ? grudges.oneWay(planned.grudge) : planned.grudge;
       const backend = (c as FaultlineCluster).backend;
+      // The backends roll back their own partial work; cutting the clients comes after, and a
+      // failure there must not leave the nodes' partition in place with no fault to heal it.
       const { undo, mechanism } = await backend.network.partition(grudge, { clients: false, nodes: c.nodes });
-      const restoreClients = options.clients ? cutClients(c, planned.firstSide.map((n) => c.node(n))) : () => undefined;
+      let restoreClients: () => void;
+      try {
+        restoreClients = options.clients
+          ? cutClients(
+              c,
+              planned.firstSide.map((n) => c.node(n)),
+            )
+          : () => undefined;
+      } catch (error) {
+        await undo();
+        throw error;
+      }
       const targets = Object.keys(grudge).filter((n) => grudge[n]!.length > 0);
       return activeFault({
-        id: context.id, kind: "partition",
+        id: context.id,
+        kind: "partition",
         description: `${options.oneWay ? "one-way " : ""}${planned.summary}${options.clients ? " (clients cut too)" : ""}`,
-        targets, mechanism, grudge,
+        targets,
+        mechanism,
+        grudge,
         undo: async () => {
           restoreClients();
           await undo();

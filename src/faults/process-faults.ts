@@ -1,4 +1,5 @@
 import { toMs, type Duration } from "../common/duration";
+import { FaultlineError, describeValue } from "../common/errors";
 import { sleep } from "../common/timers";
 import { activeFault } from "./active-fault";
 import type { Fault } from "./fault";
@@ -40,8 +41,36 @@ async function reviveSignalled(cluster: Cluster, signalled: ReadonlyMap<Node, nu
   await revive([...signalled.keys()]);
 }
 
+/**
+ * Runs a multi-target apply; if it fails part-way, undoes what it had done and rethrows the
+ * original error. Otherwise a failed apply returns no fault to heal, and a node it stopped
+ * stays stopped.
+ */
+async function rollingBack(apply: () => Promise<void>, undo: () => Promise<void>): Promise<void> {
+  try {
+    await apply();
+  } catch (error) {
+    try {
+      await undo();
+    } catch (undoError) {
+      if (error instanceof Error) error.message += `\n  Rolling back what was applied also failed: ${(undoError as Error).message}`;
+    }
+    throw error;
+  }
+}
+
 function signalFault(kind: string, signal: NodeJS.Signals, options: SignalFaultOptions = {}): Fault {
   const gap = toMs(options.gap ?? "200ms", { option: `${kind}.gap` });
+  for (const key of ["twice", "waitForExit"] as const) {
+    if (options[key] !== undefined && typeof options[key] !== "boolean") {
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: `${kind}.${key} must be true or false, received ${describeValue(options[key])}`,
+        hint: `e.g. { ${key}: true }`,
+        option: `${kind}.${key}`,
+      });
+    }
+  }
   return {
     kind,
     describe: () => `${signal}${options.twice ? " twice" : ""} to ${options.node ?? "random"}`,
@@ -49,18 +78,28 @@ function signalFault(kind: string, signal: NodeJS.Signals, options: SignalFaultO
       const c = requireCluster(cluster, kind);
       const nodes = await resolveTargets(c, options.node, context.random, kind);
       const signalled = new Map<Node, number | undefined>();
-      for (const node of nodes) {
-        signalled.set(node, node.pid);
-        await node.kill(signal === "SIGKILL" ? "SIGKILL" : signal);
-        if (options.twice) {
-          await sleep(gap);
-          if (node.state === "running" || node.state === "paused") await node.kill(signal).catch(() => undefined);
-        }
-      }
-      if (options.waitForExit ?? signal === "SIGKILL") await Promise.all(nodes.map((node) => node.waitForExit("30s")));
+      await rollingBack(
+        async () => {
+          for (const node of nodes) {
+            const pid = node.pid;
+            await node.kill(signal === "SIGKILL" ? "SIGKILL" : signal);
+            // Only once signalled: a node that refused the signal was not touched by this fault.
+            signalled.set(node, pid);
+            if (options.twice) {
+              await sleep(gap);
+              if (node.state === "running" || node.state === "paused") await node.kill(signal).catch(() => undefined);
+            }
+          }
+          if (options.waitForExit ?? signal === "SIGKILL") await Promise.all(nodes.map((node) => node.waitForExit("30s")));
+        },
+        () => reviveSignalled(c, signalled),
+      );
       return activeFault({
-        id: context.id, kind, description: `${signal}${options.twice ? " twice" : ""} to ${describeTargets(options.node, nodes)}`,
-        targets: nodes.map((n) => n.name), mechanism: c.provisioner === "docker" ? "docker kill" : "signal",
+        id: context.id,
+        kind,
+        description: `${signal}${options.twice ? " twice" : ""} to ${describeTargets(options.node, nodes)}`,
+        targets: nodes.map((n) => n.name),
+        mechanism: c.provisioner === "docker" ? "docker kill" : "signal",
         undo: () => reviveSignalled(c, signalled),
       });
     },
@@ -82,10 +121,22 @@ export function pause(options: TargetOptions = {}): Fault {
     async apply(cluster, context) {
       const c = requireCluster(cluster, "pause");
       const nodes = await resolveTargets(c, options.node, context.random, "pause");
-      for (const node of nodes) await node.pause();
+      const paused: Node[] = [];
+      await rollingBack(
+        async () => {
+          for (const node of nodes) {
+            await node.pause();
+            paused.push(node);
+          }
+        },
+        () => revive(paused),
+      );
       return activeFault({
-        id: context.id, kind: "pause", description: `pause ${describeTargets(options.node, nodes)}`,
-        targets: nodes.map((n) => n.name), mechanism: c.provisioner === "docker" ? "docker pause" : "SIGSTOP/SIGCONT",
+        id: context.id,
+        kind: "pause",
+        description: `pause ${describeTargets(options.node, nodes)}`,
+        targets: nodes.map((n) => n.name),
+        mechanism: c.provisioner === "docker" ? "docker pause" : "SIGSTOP/SIGCONT",
         undo: () => revive(nodes),
       });
     },
@@ -100,10 +151,24 @@ export function restart(options: TargetOptions = {}): Fault {
     async apply(cluster, context) {
       const c = requireCluster(cluster, "restart");
       const nodes = await resolveTargets(c, options.node, context.random, "restart");
-      for (const node of nodes) await node.restart();
+      const touched: Node[] = [];
+      await rollingBack(
+        async () => {
+          for (const node of nodes) {
+            // Before the restart: one that stopped its node and then failed to start it must start it again.
+            touched.push(node);
+            await node.restart();
+          }
+        },
+        () => revive(touched),
+      );
       return activeFault({
-        id: context.id, kind: "restart", description: `restart ${describeTargets(options.node, nodes)}`,
-        targets: nodes.map((n) => n.name), mechanism: "stop + start", undo: () => revive(nodes),
+        id: context.id,
+        kind: "restart",
+        description: `restart ${describeTargets(options.node, nodes)}`,
+        targets: nodes.map((n) => n.name),
+        mechanism: "stop + start",
+        undo: () => revive(nodes),
       });
     },
   };

@@ -29,11 +29,48 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return out;
 }
 
+const NAMED = ["leader", "random", "minority", "majority", "all"];
+
+function invalidSelector(kind: string, option: string, value: unknown, why: string, cluster?: string): FaultlineError {
+  return new FaultlineError({
+    code: "FAULTLINE_INVALID_OPTION",
+    message: `${kind}.${option} ${why}, received ${describeValue(value)}`,
+    hint: `a node name, an index from 0, ${NAMED.map((n) => `"${n}"`).join(", ")}, or a non-empty list of distinct names or indexes, e.g. { ${option}: "leader" }`,
+    cluster,
+    option: `${kind}.${option}`,
+  });
+}
+
+/**
+ * Checks a selector's form when the fault is defined, before any cluster is known: an empty
+ * list would fault nothing, and a node listed twice would be signalled twice and fail
+ * half-applied. Names are checked against the cluster when the fault is applied.
+ */
+export function checkSelector(kind: string, selector: unknown, option = "node"): void {
+  if (selector === undefined) return;
+  const one = (v: unknown): boolean => (typeof v === "string" && v.length > 0) || (typeof v === "number" && Number.isInteger(v) && v >= 0);
+  if (Array.isArray(selector)) {
+    if (selector.length === 0) throw invalidSelector(kind, option, selector, "is an empty list, which would fault no node");
+    const bad = selector.find((v) => !one(v) || (typeof v === "string" && NAMED.includes(v)));
+    if (bad !== undefined) throw invalidSelector(kind, option, selector, `lists ${describeValue(bad)}, which is not a node name or index`);
+    if (new Set(selector).size !== selector.length) throw invalidSelector(kind, option, selector, "lists a node twice");
+    return;
+  }
+  if (!one(selector)) throw invalidSelector(kind, option, selector, "must be a node name, an index, a selector or a list");
+}
+
 /** Resolves a selector to nodes at apply time (the leader is asked for then). */
 export async function resolveTargets(cluster: Cluster, selector: NodeSelector | undefined, random: () => number, kind: string): Promise<Node[]> {
   const nodes = cluster.nodes;
   const pick = selector ?? "random";
-  if (Array.isArray(pick)) return pick.map((one) => cluster.node(one));
+  if (Array.isArray(pick)) {
+    if (pick.length === 0) throw invalidSelector(kind, "node", pick, "is an empty list, which would fault no node", cluster.name);
+    const resolved = pick.map((one) => cluster.node(one));
+    // ["n1", 0] names n1 twice: a second signal to a node already down fails half-applied.
+    if (new Set(resolved).size !== resolved.length)
+      throw invalidSelector(kind, "node", pick, `names a node twice (${resolved.map((n) => n.name).join(", ")})`, cluster.name);
+    return resolved;
+  }
   switch (pick) {
     case "all":
       return [...nodes];

@@ -1,5 +1,5 @@
-import { FaultlineError } from "../common/errors";
-import type { Duration } from "../common/duration";
+import { FaultlineError, describeValue } from "../common/errors";
+import { toMs, type Duration } from "../common/duration";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import type { ActiveFault, Fault } from "../faults/fault";
 import { faultFrom, type FaultKind, type FaultOptionsByKind } from "../faults/catalog";
@@ -26,12 +26,22 @@ function pickCluster(name: string | undefined, kinds: string[]): FaultlineCluste
   if (name !== undefined) {
     const cluster = state.clusters.get(name);
     if (!cluster) {
-      throw new FaultlineError({ code: "FAULTLINE_UNKNOWN_CLUSTER", message: `withFault names cluster "${name}", which this file did not provision (it has ${[...state.clusters.keys()].join(", ") || "none"})`, hint: "add it to the file's @cluster docblock or call useCluster()", cluster: name });
+      throw new FaultlineError({
+        code: "FAULTLINE_UNKNOWN_CLUSTER",
+        message: `withFault names cluster "${name}", which this file did not provision (it has ${[...state.clusters.keys()].join(", ") || "none"})`,
+        hint: "add it to the file's @cluster docblock or call useCluster()",
+        cluster: name,
+      });
     }
     return cluster;
   }
   if (state.clusters.size > 1) {
-    throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `this file has ${state.clusters.size} clusters (${[...state.clusters.keys()].join(", ")}); withFault(${kinds.join(", ")}) needs to know which`, hint: 'pass { cluster: "name" } in the options', option: "cluster" });
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `this file has ${state.clusters.size} clusters (${[...state.clusters.keys()].join(", ")}); withFault(${kinds.join(", ")}) needs to know which`,
+      hint: 'pass { cluster: "name" } in the options',
+      option: "cluster",
+    });
   }
   return state.clusters.values().next().value;
 }
@@ -69,9 +79,42 @@ function claim(cluster: FaultlineCluster | undefined): () => void {
   return () => state.faultOwners.delete(cluster.name);
 }
 
-async function run<A extends unknown[]>(specs: readonly FaultSpec[], options: WithFaultOptions, fn: TestFn<A>, args: A): Promise<void> {
-  const list = specs.map((spec) => (isKindWithOptions(spec) ? faultFrom(spec[0], spec[1]) : faultFrom(spec)));
-  const cluster = pickCluster(options.cluster, list.map((f) => f.kind));
+/**
+ * Checks withFault's own options when the test is collected: `recoverWithin: "5x"` used to fail
+ * only after the fault had run, and then as a failure of the test rather than of its definition.
+ */
+function checkWithFaultOptions(caller: string, options: WithFaultOptions): void {
+  if (options.cluster !== undefined && (typeof options.cluster !== "string" || options.cluster === "")) {
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `${caller} option cluster must be a cluster name, received ${describeValue(options.cluster)}`,
+      hint: 'e.g. { cluster: "etcd" }, a name from the file\'s @cluster docblock',
+      option: `${caller}.cluster`,
+    });
+  }
+  if (options.recoverWithin !== undefined) toMs(options.recoverWithin, { option: `${caller}.recoverWithin` });
+  if (options.steadyTimeout !== undefined) toMs(options.steadyTimeout, { option: `${caller}.steadyTimeout`, positive: true });
+}
+
+const WITH_FAULT_KEYS = ["cluster", "recoverWithin", "steadyTimeout"];
+
+function faultsOf(specs: readonly FaultSpec[]): Fault[] {
+  if (!Array.isArray(specs) || specs.length === 0) {
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `withFaults needs a non-empty list of faults, received ${describeValue(specs)}`,
+      hint: 'e.g. withFaults([["kill", { node: "n1" }], "partition"], fn)',
+      option: "withFaults.faults",
+    });
+  }
+  return specs.map((spec) => (isKindWithOptions(spec) ? faultFrom(spec[0], spec[1]) : faultFrom(spec)));
+}
+
+async function run<A extends unknown[]>(list: readonly Fault[], options: WithFaultOptions, fn: TestFn<A>, args: A): Promise<void> {
+  const cluster = pickCluster(
+    options.cluster,
+    list.map((f) => f.kind),
+  );
   const release = claim(cluster);
   const applied: ActiveFault[] = [];
   let failure: unknown;
@@ -140,16 +183,41 @@ function withScheduleSeed(error: unknown, applied: ActiveFault[]): unknown {
  * test("writes survive", withFault("partition", { isolate: "leader" }, async () => { … }));
  * ```
  */
-export function withFault<K extends FaultKind, A extends unknown[]>(kind: K, options: FaultOptionsByKind[K] & WithFaultOptions, fn: TestFn<A>): (...args: A) => Promise<void>;
+export function withFault<K extends FaultKind, A extends unknown[]>(
+  kind: K,
+  options: FaultOptionsByKind[K] & WithFaultOptions,
+  fn: TestFn<A>,
+): (...args: A) => Promise<void>;
 export function withFault<A extends unknown[]>(kind: Fault, options: WithFaultOptions, fn: TestFn<A>): (...args: A) => Promise<void>;
 export function withFault<A extends unknown[]>(kind: FaultKind | Fault, fn: TestFn<A>): (...args: A) => Promise<void>;
-export function withFault<A extends unknown[]>(kind: FaultKind | Fault, second: (object & WithFaultOptions) | TestFn<A>, third?: TestFn<A>): (...args: A) => Promise<void> {
+export function withFault<A extends unknown[]>(
+  kind: FaultKind | Fault,
+  second: (object & WithFaultOptions) | TestFn<A>,
+  third?: TestFn<A>,
+): (...args: A) => Promise<void> {
   const fn = typeof second === "function" ? second : third;
   const options = typeof second === "function" ? {} : (second ?? {});
   if (typeof fn !== "function") {
-    throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: "withFault(kind, options, fn) needs the test body as its last argument", hint: 'e.g. test("…", withFault("kill", { node: "leader" }, async () => { … }))', option: "fn" });
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: "withFault(kind, options, fn) needs the test body as its last argument",
+      hint: 'e.g. test("…", withFault("kill", { node: "leader" }, async () => { … }))',
+      option: "fn",
+    });
   }
   const { cluster, recoverWithin, steadyTimeout, ...faultOptions } = options;
+  checkWithFaultOptions("withFault", { cluster, recoverWithin, steadyTimeout });
+  if (typeof kind === "object" && kind !== null && Object.keys(faultOptions).length > 0) {
+    // faultFrom passes a fault object through: its options were fixed when it was made, and these would be ignored.
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `withFault(fault, options, fn) takes only ${WITH_FAULT_KEYS.join(", ")} with a fault object, received ${Object.keys(faultOptions)
+        .map((k) => JSON.stringify(k))
+        .join(", ")}`,
+      hint: `give the fault its options where it is made, e.g. withFault(faults.${kind.kind}({ … }), fn), or pass its kind: withFault("${kind.kind}", { … }, fn)`,
+      option: `withFault.${Object.keys(faultOptions)[0]!}`,
+    });
+  }
   const fault = faultFrom(kind, faultOptions); // validated now, so a typo fails at collection time
   // Length 0 on purpose: Jest reads a test function's arity to decide whether it takes `done`.
   return function faulted(this: unknown) {
@@ -159,12 +227,43 @@ export function withFault<A extends unknown[]>(kind: FaultKind | Fault, second: 
 }
 
 /** Several faults at once, applied in order and healed in reverse. */
-export function withFaults<A extends unknown[]>(specs: readonly FaultSpec[], options: WithFaultOptions | TestFn<A>, fn?: TestFn<A>): (...args: A) => Promise<void> {
-  const body = typeof options === "function" ? options : fn!;
-  const opts = typeof options === "function" ? {} : options;
+export function withFaults<A extends unknown[]>(
+  specs: readonly FaultSpec[],
+  options: WithFaultOptions | TestFn<A>,
+  fn?: TestFn<A>,
+): (...args: A) => Promise<void> {
+  const body = typeof options === "function" ? options : fn;
+  const opts = typeof options === "function" ? {} : (options ?? {});
+  if (typeof body !== "function") {
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: "withFaults(faults, options, fn) needs the test body as its last argument",
+      hint: 'e.g. test("…", withFaults([["kill", { node: "n1" }], "partition"], async () => { … }))',
+      option: "fn",
+    });
+  }
+  // Checked now, as withFault does, so a typo fails when the file is collected.
+  const list = faultsOf(specs);
+  if (typeof opts !== "object") {
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `withFaults options must be an object, received ${describeValue(opts)}`,
+      hint: 'e.g. { recoverWithin: "20s" }',
+      option: "withFaults.options",
+    });
+  }
+  const unknown = Object.keys(opts).find((key) => !WITH_FAULT_KEYS.includes(key));
+  if (unknown !== undefined) {
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `withFaults has no option ${JSON.stringify(unknown)}; its options are ${WITH_FAULT_KEYS.join(", ")}`,
+      hint: 'fault options go with each fault: withFaults([["kill", { node: "n1" }]], fn)',
+      option: `withFaults.${unknown}`,
+    });
+  }
+  checkWithFaultOptions("withFaults", opts);
   return function faulted(this: unknown) {
     // eslint-disable-next-line prefer-rest-params
-    return run(specs, opts, body, [...arguments] as unknown as A);
+    return run(list, opts, body, [...arguments] as unknown as A);
   } as (...args: A) => Promise<void>;
 }
-

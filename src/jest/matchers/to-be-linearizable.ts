@@ -6,6 +6,7 @@ import { formatNeighbourhood } from "../../history/describe";
 import { checkLinearizable, type LinearizabilityOptions } from "../../history/linearizability/check-linearizable";
 import { isModel, type Model } from "../../history/models/model";
 import { invalidArgument, receivedOperations } from "./history-receiver";
+import { checkMatcherOptions, rules } from "./matcher-options";
 
 /**
  * `expect(history).toBeLinearizable(models.casRegister(), { budget: "10s" })`: the history is
@@ -29,6 +30,7 @@ export function toBeLinearizable(
       "call the factory (models.casRegister(), not models.casRegister), or build one with defineModel()",
     );
   }
+  checkMatcherOptions("toBeLinearizable", options, { budget: rules.duration }, 'toBeLinearizable(models.casRegister(), { budget: "60s" })');
   const result = checkLinearizable(ops, model, options);
   if (typeof received === "object" && received !== null) rememberCheck(received, result);
   if (result.verdict === "unknown") {

@@ -4,6 +4,7 @@ import { monoNowMs, sleep } from "../../common/timers";
 import type { FaultlineCluster } from "../../cluster/faultline-cluster";
 import { FaultlineError } from "../../common/errors";
 import { asCluster } from "./cluster-receiver";
+import { checkMatcherOptions, invalidMatcherOption } from "./matcher-options";
 
 export interface ElectOptions {
   /** The new leader must differ from the one before the last fault (true), or from the named node. */
@@ -34,15 +35,38 @@ function leaderBeforeLastFault(cluster: FaultlineCluster): string | undefined {
 }
 
 /** `await expect(cluster).toElectLeaderWithin("10s", { different: true })`. */
-export async function toElectLeaderWithin(this: MatcherContext, received: unknown, budget: Duration, options: ElectOptions = {}): Promise<SyncExpectationResult> {
+export async function toElectLeaderWithin(
+  this: MatcherContext,
+  received: unknown,
+  budget: Duration,
+  options: ElectOptions = {},
+): Promise<SyncExpectationResult> {
   const cluster = asCluster("toElectLeaderWithin", received);
   const ms = toMs(budget, { option: "toElectLeaderWithin(budget)", cluster: cluster.name });
+  const example = 'toElectLeaderWithin("10s", { different: true })';
+  checkMatcherOptions(
+    "toElectLeaderWithin",
+    options,
+    { different: { expected: "true, false or a node name", valid: (v) => typeof v === "boolean" || typeof v === "string" } },
+    example,
+  );
+  // A name that is no node of the cluster is never the leader, so any leader would pass.
+  if (typeof options.different === "string" && !cluster.nodes.some((n) => n.name === options.different)) {
+    throw invalidMatcherOption(
+      "toElectLeaderWithin",
+      "different",
+      `a node of cluster "${cluster.name}" (${cluster.nodes.map((n) => n.name).join(", ")})`,
+      options.different,
+      example,
+    );
+  }
   const previous = typeof options.different === "string" ? options.different : options.different ? leaderBeforeLastFault(cluster) : undefined;
   if (options.different === true && previous === undefined) {
     // Without a known earlier leader, "a different one" would pass for the same leader.
     throw new FaultlineError({
       code: "FAULTLINE_NO_LEADER",
-      message: "toElectLeaderWithin(…, { different: true }) found no leader recorded before the last fault in this test, so it cannot tell a new leader from the old one",
+      message:
+        "toElectLeaderWithin(…, { different: true }) found no leader recorded before the last fault in this test, so it cannot tell a new leader from the old one",
       hint: 'name the old leader: { different: oldLeader.name } (from `await cluster.leader()` before the fault), or target the fault at node: "leader"',
       cluster: cluster.name,
       option: "toElectLeaderWithin different",

@@ -1,6 +1,7 @@
 import type { MatcherContext, SyncExpectationResult } from "expect";
 import { toMs, formatMs, type Duration } from "../../common/duration";
 import { asNode } from "./cluster-receiver";
+import { checkMatcherOptions, rules } from "./matcher-options";
 
 export interface ExitExpectation {
   code?: number;
@@ -11,6 +12,16 @@ export interface ExitExpectation {
 export async function toExitWithin(this: MatcherContext, received: unknown, budget: Duration, expected: ExitExpectation = {}): Promise<SyncExpectationResult> {
   const node = asNode("toExitWithin", received);
   const ms = toMs(budget, { option: "toExitWithin(budget)", node: node.name });
+  // `{ code: "0" }` never matched, so `.not` passed whatever the node did; `{ sigal: … }` was ignored.
+  checkMatcherOptions(
+    "toExitWithin",
+    expected,
+    {
+      code: { expected: "an exit code (a whole number from 0 to 255)", valid: (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255 },
+      signal: rules.signal,
+    },
+    'toExitWithin("5s", { code: 0 }) or { signal: "SIGKILL" }',
+  );
   let status: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   let timedOut = false;
   try {

@@ -1,6 +1,7 @@
 /// <reference types="jest" />
 import { checkSet, type SetCheckOptions } from "../../history/checkers/set-checker";
 import { checkerMatcherResult, receivedOperations } from "./history-receiver";
+import { checkMatcherOptions, rules } from "./matcher-options";
 
 /**
  * `expect(history).toLoseNoWrites()`: on a set workload (`add` then `read` of all elements),
@@ -9,5 +10,12 @@ import { checkerMatcherResult, receivedOperations } from "./history-receiver";
  */
 export function toLoseNoWrites(this: jest.MatcherContext, received: unknown, options: SetCheckOptions = {}): jest.CustomMatcherResult {
   const ops = receivedOperations(this, "toLoseNoWrites", received);
+  // A misspelt `linearizable` would skip the stale-read check and pass.
+  checkMatcherOptions(
+    "toLoseNoWrites",
+    options,
+    { add: rules.names, read: rules.names, linearizable: rules.boolean },
+    'toLoseNoWrites({ add: "add", read: "read", linearizable: true })',
+  );
   return checkerMatcherResult(this, "toLoseNoWrites", ops, checkSet(ops, options), "lose no acknowledged writes");
 }

@@ -2,12 +2,20 @@ import type { MatcherContext, SyncExpectationResult } from "expect";
 import { toMs, formatMs, type Duration } from "../../common/duration";
 import { monoNowMs, sleep } from "../../common/timers";
 import { asCluster } from "./cluster-receiver";
+import { checkMatcherOptions, rules } from "./matcher-options";
 
 /** `await expect(cluster).toStayHealthyFor("5s")`: the healthy probe passes on every poll for the whole duration. */
-export async function toStayHealthyFor(this: MatcherContext, received: unknown, duration: Duration, options: { interval?: Duration } = {}): Promise<SyncExpectationResult> {
+export async function toStayHealthyFor(
+  this: MatcherContext,
+  received: unknown,
+  duration: Duration,
+  options: { interval?: Duration } = {},
+): Promise<SyncExpectationResult> {
   const cluster = asCluster("toStayHealthyFor", received);
   const ms = toMs(duration, { option: "toStayHealthyFor(duration)", cluster: cluster.name });
-  const interval = toMs(options.interval ?? "200ms", { option: "toStayHealthyFor interval", cluster: cluster.name });
+  checkMatcherOptions("toStayHealthyFor", options, { interval: rules.duration }, 'toStayHealthyFor("5s", { interval: "200ms" })');
+  // A zero interval would probe in a tight loop.
+  const interval = toMs(options.interval ?? "200ms", { option: "toStayHealthyFor.interval", cluster: cluster.name, positive: true });
   const started = monoNowMs();
   let probes = 0;
   let problem: Error | undefined;
