@@ -1,10 +1,8 @@
 import { randomInt } from "node:crypto";
 import { createServer } from "node:net";
-import { openSync, writeSync, closeSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { FaultlineError } from "../common/errors";
-import { runsRoot } from "../reaper/run-dir";
-import { isSameProcessAlive } from "../reaper/process-identity";
+import { portReservationDir, releasePort, reservePort } from "../reaper/port-reservations";
 
 /** Binds `port` (0: any) on `host` and releases it; resolves with the port that was free. */
 function probePort(host: string, port: number): Promise<number> {
@@ -44,19 +42,13 @@ async function freePort(host: string, range: [number, number] | undefined): Prom
   return probePort(host, range ? randomInt(range[0], range[1] + 1) : 0);
 }
 
-function reservationDir(): string {
-  const dir = join(runsRoot(), "ports");
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
-}
-
 /**
  * Allocates a free TCP port and reserves it with an exclusive file, so parallel Jest workers
  * (and parallel runs) never hand out the same port in the window before a node binds it. Ports
  * come from below the ephemeral range (see allocationRange), so nothing else takes them either.
  */
 export async function allocatePort(host = "127.0.0.1", where: { cluster?: string; node?: string } = {}): Promise<number> {
-  const dir = reservationDir();
+  const dir = portReservationDir();
   const range = allocationRange();
   let lastError: unknown;
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -68,15 +60,8 @@ export async function allocatePort(host = "127.0.0.1", where: { cluster?: string
       lastError = error;
       continue;
     }
-    try {
-      // The reservation names its owner so stale ones can be removed by sweepPortReservations.
-      const fd = openSync(join(dir, `${host}-${port}`), "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return port;
-    } catch {
-      continue; // reserved by another worker: ask again
-    }
+    if (reservePort(dir, host, port)) return port;
+    // reserved by another worker: ask again
   }
   throw new FaultlineError({
     code: "FAULTLINE_PORT_UNAVAILABLE",
@@ -86,28 +71,8 @@ export async function allocatePort(host = "127.0.0.1", where: { cluster?: string
   });
 }
 
-/** Releases reservations whose owning process is gone. */
-export function sweepPortReservations(): void {
-  const dir = reservationDir();
-  for (const name of readdirSync(dir)) {
-    const file = join(dir, name);
-    try {
-      const pid = Number(readFileSync(file, "utf8"));
-      if (!pid || !isSameProcessAlive(pid)) unlinkSync(file);
-    } catch {
-      // raced with another sweeper
-    }
-  }
-}
-
 /** Releases ports this process reserved (when a cluster is torn down). */
 export function releasePorts(host: string, ports: number[]): void {
-  const dir = reservationDir();
-  for (const port of ports) {
-    try {
-      unlinkSync(join(dir, `${host}-${port}`));
-    } catch {
-      // already released
-    }
-  }
+  const dir = portReservationDir();
+  for (const port of ports) releasePort(dir, host, port);
 }

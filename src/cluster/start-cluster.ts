@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { FaultlineError } from "../common/errors";
+import { describeValue, FaultlineError } from "../common/errors";
 import { formatMs } from "../common/duration";
 import { monoNowMs } from "../common/timers";
 import { FaultProxy } from "../proxy/fault-proxy";
@@ -34,10 +34,22 @@ let clusterCounter = 0;
  */
 export async function startCluster(spec: ClusterSpec, options: StartClusterOptions = {}): Promise<FaultlineCluster> {
   const name = options.name ?? "cluster";
+  validateClusterName(name);
   validateSpec(spec, name);
   const run = options.run ?? currentRun();
   const dir = join(run.dir, `${name}-${process.pid}-${++clusterCounter}`);
-  mkdirSync(dir, { recursive: true });
+  try {
+    // Never recursive: a run directory that is gone was reaped, and must not come back unowned.
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    throw new FaultlineError({
+      code: "FAULTLINE_RUN_ENDED",
+      message: `the run directory ${run.dir} is gone, so cluster ${name} was not started`,
+      hint: "the test runner that owned this run exited or was killed and its watchdog removed everything; start a new run",
+      cluster: name,
+    });
+  }
   const timeline = new Timeline();
   const provisioner = createProvisioner(spec);
   const proxies: FaultProxy[] = [];
@@ -52,7 +64,12 @@ export async function startCluster(spec: ClusterSpec, options: StartClusterOptio
   try {
     const ports = spec.ports ?? [];
     const slots = await provisioner.prepare({
-      cluster: name, dir, run, timeline, ports, subnet: spec.network?.subnet,
+      cluster: name,
+      dir,
+      run,
+      timeline,
+      ports,
+      subnet: spec.network?.subnet,
       nodes: nodeNames(spec).map((nodeName, index) => ({ name: nodeName, index })),
     });
     if (spec.disk) for (const slot of slots) unmounts.push(mountSizedDataDir(slot.dataDir, spec.disk.size, run, name, slot.name));
@@ -78,7 +95,7 @@ export async function startCluster(spec: ClusterSpec, options: StartClusterOptio
     );
     const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failure) throw failure.reason;
-    await cluster.waitUntilHealthy(options.healthyTimeout as never ?? "30s");
+    await cluster.waitUntilHealthy((options.healthyTimeout as never) ?? "30s");
     options.onProgress?.(`${name}: healthy after ${formatMs(monoNowMs() - started)}`);
     return cluster;
   } catch (error) {
@@ -87,10 +104,30 @@ export async function startCluster(spec: ClusterSpec, options: StartClusterOptio
   }
 }
 
+/** Cluster names become folder names and appear in kernel object labels: plain words only. */
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+function validateClusterName(name: unknown): void {
+  if (typeof name === "string" && CLUSTER_NAME.test(name) && !name.includes("..")) return;
+  throw new FaultlineError({
+    code: "FAULTLINE_INVALID_OPTION",
+    message: `cluster name ${describeValue(name)} is not allowed: expected letters, digits, ".", "-" and "_" (at most 64, starting with a letter or digit, no "..")`,
+    hint: 'name clusters like "etcd" or "redis-sentinel"; the name becomes a folder in the run directory',
+    option: "name",
+  });
+}
+
 /** A tmpfs of `size` over a data dir, so a full-disk fault fills it rather than a real disk. */
 function mountSizedDataDir(dir: string, size: string, run: RunContext, cluster: string, node: string): () => void {
   if (process.getuid?.() !== 0) {
-    throw new FaultlineError({ code: "FAULTLINE_PERMISSION", message: `disk: { size: "${size}" } mounts a tmpfs per data dir, which needs root`, hint: "run as root, or drop the disk option (full-disk faults then report unsupported)", cluster, node, option: "disk.size" });
+    throw new FaultlineError({
+      code: "FAULTLINE_PERMISSION",
+      message: `disk: { size: "${size}" } mounts a tmpfs per data dir, which needs root`,
+      hint: "run as root, or drop the disk option (full-disk faults then report unsupported)",
+      cluster,
+      node,
+      option: "disk.size",
+    });
   }
   // Registered before the mount: a process killed right after it leaves an undo the reaper runs;
   // killed before it, an undo that finds nothing mounted there (only faultline mounts on a data dir).
@@ -98,7 +135,14 @@ function mountSizedDataDir(dir: string, size: string, run: RunContext, cluster: 
   const result = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${size},mode=0700`, "tmpfs", dir], { encoding: "utf8" });
   if (result.status !== 0) {
     unregister();
-    throw new FaultlineError({ code: "FAULTLINE_PERMISSION", message: `could not mount a ${size} tmpfs on ${dir}: ${result.stderr.trim()}`, hint: "check that this machine allows tmpfs mounts", cluster, node, option: "disk.size" });
+    throw new FaultlineError({
+      code: "FAULTLINE_PERMISSION",
+      message: `could not mount a ${size} tmpfs on ${dir}: ${result.stderr.trim()}`,
+      hint: "check that this machine allows tmpfs mounts",
+      cluster,
+      node,
+      option: "disk.size",
+    });
   }
   return () => {
     spawnSync("umount", ["-l", dir]);
@@ -108,7 +152,13 @@ function mountSizedDataDir(dir: string, size: string, run: RunContext, cluster: 
 
 function annotate(error: unknown, cluster: string): unknown {
   if (error instanceof Error && !(error as Partial<FaultlineError>).code) {
-    return new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: `provisioning failed: ${error.message}`, cluster, cause: error, hint: "see the cause below" });
+    return new FaultlineError({
+      code: "FAULTLINE_NODE_STATE",
+      message: `provisioning failed: ${error.message}`,
+      cluster,
+      cause: error,
+      hint: "see the cause below",
+    });
   }
   return error;
 }

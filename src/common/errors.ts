@@ -35,7 +35,9 @@ export type ErrorCode =
   | "FAULTLINE_DOCKER"
   | "FAULTLINE_FAILPOINT"
   | "FAULTLINE_REQUIREMENT_MISSING"
-  | "FAULTLINE_TEARDOWN";
+  | "FAULTLINE_TEARDOWN"
+  | "FAULTLINE_UNSAFE_PATH"
+  | "FAULTLINE_RUN_ENDED";
 
 export interface FaultlineErrorOptions {
   code: ErrorCode;

@@ -1,6 +1,5 @@
 import { beginRun, RUN_DIR_ENV } from "../reaper/run-context";
 import { sweepDeadRuns } from "../reaper/sweep";
-import { sweepPortReservations } from "../cluster/port-allocator";
 
 /**
  * Jest global setup: sweeps what dead runs left behind, then starts this run (directory,
@@ -17,6 +16,5 @@ export default async function globalSetup(): Promise<void> {
   // Jest runs global setup once per project; one run serves them all.
   if (process.env[RUN_DIR_ENV]) return;
   await sweepDeadRuns();
-  sweepPortReservations();
   beginRun(process.pid);
 }

@@ -1,3 +1,4 @@
+import { teardownError } from "../reaper/cleanup";
 import { currentRun, endRun, RUN_DIR_ENV } from "../reaper/run-context";
 
 /**
@@ -6,8 +7,9 @@ import { currentRun, endRun, RUN_DIR_ENV } from "../reaper/run-context";
  */
 export default async function globalTeardown(): Promise<void> {
   if (!process.env[RUN_DIR_ENV]) return;
-  const report = await endRun(currentRun());
-  if (report.failed.length) {
-    process.stderr.write(`faultline: could not remove ${report.failed.map((f) => `${f.label} (${f.error})`).join(", ")}\n`);
-  }
+  const run = currentRun();
+  const report = await endRun(run);
+  // Something left on the machine fails the run, naming each object: it must never go unseen.
+  const failure = teardownError(report, run.dir);
+  if (failure) throw failure;
 }

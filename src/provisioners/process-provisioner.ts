@@ -35,7 +35,7 @@ export class ProcessProvisioner implements Provisioner {
         this.allocated.push(ports[name]);
       }
       const dataDir = join(context.dir, node.name);
-      mkdirSync(dataDir, { recursive: true });
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       slots.push({ name: node.name, index: node.index, host: HOST, ports, dataDir });
     }
     // Every ordered pair gets a proxy per port, made up front so `peerAddress` can answer

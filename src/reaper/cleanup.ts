@@ -4,29 +4,34 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Resource } from "./registry";
 import { Registry, resourceKey } from "./registry";
-import { isSameProcessAlive } from "./process-identity";
+import { FaultlineError } from "../common/errors";
+import { sleep } from "../common/timers";
+import { processState } from "./process-identity";
+import { isAlreadyGone, undoCommandProblem } from "./undo-command";
 
 export interface CleanupReport {
   removed: string[];
   failed: Array<{ label: string; error: string }>;
+  /** Registry lines that were not resources faultline registers: never acted on. */
+  refused: Array<{ line: string; problem: string }>;
 }
 
-/** Kills a process group if it is still the one registered. SIGKILL: the run is over. */
-function killGroup(pgid: number, start: string | undefined): boolean {
-  if (!isSameProcessAlive(pgid, start)) {
-    // The leader is gone, but members of its group may live on; signalling the group is safe
-    // only while the group id cannot have been reused, which holds while any member exists.
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return false;
-    }
-  }
+/**
+ * Kills a process group if it is still the one registered. SIGKILL: the run is over. Returns
+ * what it found; throws when the group exists and could not be signalled.
+ */
+function killGroup(pgid: number, start: string | undefined): "killed" | "gone" | "not ours" {
+  const leader = processState(pgid, start);
+  // A reused pid (or one whose identity cannot be told) may lead an unrelated group: hands off.
+  if (leader === "other") return "not ours";
+  // With the leader gone its group may live on, and its id cannot be reused while a member
+  // exists: the kernel keeps a pid in use as long as any process has it as its group id.
   try {
     process.kill(-pgid, "SIGKILL");
-    return true;
-  } catch {
-    return false;
+    return "killed";
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return "gone";
+    throw error;
   }
 }
 
@@ -102,9 +107,14 @@ export async function removeResource(resource: Resource): Promise<void> {
       killGroup(resource.pgid, resource.start);
       return;
     case "command": {
-      const result = spawnSync(resource.argv[0]!, resource.argv.slice(1), { stdio: "pipe", timeout: 10_000 });
+      const problem = undoCommandProblem(resource.argv);
+      if (problem) throw new Error(`refused to run \`${resource.argv.join(" ")}\`: ${problem}`);
+      const result = spawnSync(resource.argv[0]!, resource.argv.slice(1), { stdio: "pipe", timeout: 10_000, encoding: "utf8" });
       if (result.error) throw result.error;
-      return; // a non-zero exit usually means it is gone already
+      if (result.status !== 0 && !isAlreadyGone(result.stderr)) {
+        throw new Error(`\`${resource.argv.join(" ")}\` exited ${result.status ?? result.signal}: ${result.stderr.trim().split("\n").slice(-2).join(" ")}`);
+      }
+      return;
     }
     case "docker-container":
     case "docker-network":
@@ -115,20 +125,42 @@ export async function removeResource(resource: Resource): Promise<void> {
 
 /**
  * Removes everything still registered for a run, newest first (processes before the networks
- * they live in), continuing past failures.
+ * they live in), continuing past failures. What could not be removed stays registered, is
+ * retried once the rest is gone (a namespace frees up once its processes died), and is reported.
  */
 export async function cleanupRun(runDir: string): Promise<CleanupReport> {
   const registry = new Registry(runDir);
-  const report: CleanupReport = { removed: [], failed: [] };
-  for (const resource of registry.live().reverse()) {
-    try {
-      await removeResource(resource);
-      report.removed.push(resource.label);
-    } catch (error) {
-      report.failed.push({ label: resource.label, error: String((error as Error).message ?? error) });
-    } finally {
-      registry.remove(resourceKey(resource));
+  const { live, refused } = registry.read();
+  const report: CleanupReport = { removed: [], failed: [], refused };
+  let pending = live.reverse();
+  for (let round = 0; round < 2 && pending.length; round++) {
+    const failed: Array<{ resource: Resource; error: string }> = [];
+    for (const resource of pending) {
+      try {
+        await removeResource(resource);
+        registry.remove(resourceKey(resource));
+        report.removed.push(resource.label);
+      } catch (error) {
+        failed.push({ resource, error: String((error as Error).message ?? error) });
+      }
     }
+    pending = failed.map((f) => f.resource);
+    if (round === 1 || !pending.length) report.failed = failed.map((f) => ({ label: f.resource.label, error: f.error }));
+    else await sleep(200);
   }
   return report;
+}
+
+/** The error for what a cleanup could not remove, naming each object; undefined when all went. */
+export function teardownError(report: CleanupReport, runDir: string): FaultlineError | undefined {
+  const lines = [
+    ...report.failed.map((f) => `  - ${f.label}: ${f.error}`),
+    ...report.refused.map((r) => `  - refused registry entry (${r.problem}): ${r.line}`),
+  ];
+  if (!lines.length) return undefined;
+  return new FaultlineError({
+    code: "FAULTLINE_TEARDOWN",
+    message: `${lines.length} object(s) of the run in ${runDir} could not be removed:\n${lines.join("\n")}`,
+    hint: "they stay registered in the run's registry.jsonl: the next run's sweep tries again; remove them by hand if they persist",
+  });
 }

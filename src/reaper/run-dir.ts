@@ -2,12 +2,18 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensurePrivateDir } from "./private-dir";
 import { processStartTime } from "./process-identity";
 
 /** Where every run of this user keeps its files: `os.tmpdir()/faultline-<uid>`. */
 export function runsRoot(): string {
   const uid = typeof process.getuid === "function" ? process.getuid() : 0;
   return join(tmpdir(), `faultline-${uid}`);
+}
+
+/** The runs root, created 0700 if absent, and refused unless it is this user's alone. */
+export function privateRunsRoot(root = runsRoot()): string {
+  return ensurePrivateDir(root, "faultline's runs folder");
 }
 
 /** What a run id looks like (and nothing else in the runs root does). */
@@ -25,12 +31,13 @@ export interface RunInfo {
   ownerPid: number;
   ownerStart?: string;
   watchdogPid?: number;
+  /** The watchdog's start time: a recycled pid must not pass for a live watchdog. */
+  watchdogStart?: string;
 }
 
 /** Creates a run directory (mode 0700) and its owner file. */
-export function createRunDir(ownerPid: number, id = newRunId()): RunInfo {
-  const root = runsRoot();
-  mkdirSync(root, { recursive: true, mode: 0o700 });
+export function createRunDir(ownerPid: number, id = newRunId(), runs = runsRoot()): RunInfo {
+  const root = privateRunsRoot(runs);
   const dir = join(root, id);
   mkdirSync(dir, { recursive: false, mode: 0o700 });
   const info: RunInfo = { id, dir, ownerPid, ownerStart: processStartTime(ownerPid) };
@@ -42,11 +49,17 @@ export function writeRunInfo(info: RunInfo): void {
   writeFileSync(join(info.dir, "owner.json"), JSON.stringify(info));
 }
 
+/** A run's owner file, or undefined when it is absent or not what faultline writes. */
 export function readRunInfo(dir: string): RunInfo | undefined {
   const file = join(dir, "owner.json");
   if (!existsSync(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as RunInfo;
+    const info = JSON.parse(readFileSync(file, "utf8")) as Partial<RunInfo>;
+    const pid = (value: unknown): boolean => value === undefined || (Number.isInteger(value) && (value as number) > 1);
+    const text = (value: unknown): boolean => value === undefined || typeof value === "string";
+    if (typeof info.id !== "string" || typeof info.dir !== "string" || !pid(info.ownerPid) || info.ownerPid === undefined) return undefined;
+    if (!pid(info.watchdogPid) || !text(info.ownerStart) || !text(info.watchdogStart)) return undefined;
+    return info as RunInfo;
   } catch {
     return undefined;
   }

@@ -7,8 +7,10 @@
  */
 import { existsSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
+import { basename, dirname } from "node:path";
 import { cleanupRun } from "./cleanup";
-import { isSameProcessAlive } from "./process-identity";
+import { sweepPortReservations } from "./port-reservations";
+import { processState } from "./process-identity";
 import { removeRunDir } from "./run-dir";
 
 const [runDir, ownerPidText, ownerStart] = process.argv.slice(2);
@@ -32,6 +34,8 @@ async function reap(reason: string): Promise<void> {
     const report = await cleanupRun(runDir);
     log(`removed ${report.removed.length}: ${report.removed.join(", ")}`);
     for (const failure of report.failed) log(`failed ${failure.label}: ${failure.error}`);
+    for (const refused of report.refused) log(`refused registry entry (${refused.problem}): ${refused.line}`);
+    sweepPortReservations(join(dirname(runDir), "ports"), basename(runDir));
     if (report.failed.length === 0) {
       const error = removeRunDir(runDir);
       if (error) log(`could not remove ${runDir}: ${error.message}`);
@@ -52,7 +56,7 @@ process.stdin.on("end", () => void reap("stdin closed"));
 process.stdin.on("error", () => void reap("stdin error"));
 process.stdin.resume();
 setInterval(() => {
-  if (!isSameProcessAlive(ownerPid, ownerStart)) void reap("owner pid gone");
+  if (processState(ownerPid, ownerStart || undefined) !== "alive") void reap("owner pid gone");
   else if (!existsSync(runDir)) process.exit(0);
 }, 500);
 log(`watching pid ${ownerPid}`);
