@@ -6,6 +6,8 @@ import { parseFailpointList } from "./term-parser";
 /** Variables read when `faultline/failpoints` loads, in order of precedence (ours, then gofail's). */
 export const FAILPOINTS_VARIABLES = ["FAULTLINE_FAILPOINTS", "GOFAIL_FAILPOINTS"] as const;
 export const FAILPOINTS_HTTP_VARIABLES = ["FAULTLINE_FAILPOINTS_HTTP", "GOFAIL_HTTP"] as const;
+/** Set to "1" to let the endpoint listen on an address other than loopback (a node's own IP). */
+export const FAILPOINTS_HTTP_REMOTE_VARIABLE = "FAULTLINE_FAILPOINTS_HTTP_REMOTE";
 
 /**
  * @internal Applies `FAULTLINE_FAILPOINTS="a=terms;b=terms"` and starts the endpoint named by
@@ -25,7 +27,7 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<F
   for (const variable of FAILPOINTS_HTTP_VARIABLES) {
     const value = env[variable];
     if (value === undefined || value.trim() === "") continue;
-    const server = serveFailpoints(parseListenAddress(value, variable));
+    const server = serveFailpoints({ ...parseListenAddress(value, variable), allowRemote: env[FAILPOINTS_HTTP_REMOTE_VARIABLE] === "1" });
     state.server = server;
     server.catch((error: unknown) =>
       process.nextTick(() => {
@@ -37,7 +39,10 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<F
   return undefined;
 }
 
-/** `host:port`, `[v6]:port` or `:port` (every interface, as Go's net.Listen reads it). */
+/**
+ * `host:port`, `[v6]:port` or `:port`. A bare `:port` means loopback here, not every interface
+ * as Go's net.Listen reads it: the endpoint has no authentication, so it is not exposed by default.
+ */
 export function parseListenAddress(value: string, variable: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
   const port = match ? Number(match[3]) : NaN;
@@ -50,5 +55,5 @@ export function parseListenAddress(value: string, variable: string): { host: str
     });
   }
   const host = match[1] ?? match[2] ?? "";
-  return { host: host === "" ? "0.0.0.0" : host, port };
+  return { host: host === "" ? "127.0.0.1" : host, port };
 }

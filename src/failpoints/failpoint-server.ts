@@ -1,13 +1,7 @@
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIP, type AddressInfo } from "node:net";
 import { FaultlineError } from "../common/errors";
-import {
-  disableFailpoint,
-  enableFailpoint,
-  failpointCount,
-  failpointTerms,
-  listFailpoints,
-} from "./failpoint-registry";
+import { disableFailpoint, enableFailpoint, failpointCount, failpointTerms, listFailpoints } from "./failpoint-registry";
 import { parseFailpointList } from "./term-parser";
 
 /** Where {@link serveFailpoints} listens. */
@@ -16,6 +10,12 @@ export interface FailpointServerOptions {
   host?: string;
   /** 0 picks a free port. Default 0. */
   port?: number;
+  /**
+   * Allow an address other than loopback (e.g. a netns node's own IP, so the test reaches it).
+   * The endpoint has no authentication: anyone who reaches the address can set failpoints.
+   * Default false; FAULTLINE_FAILPOINTS_HTTP_REMOTE=1 sets it for the environment variable.
+   */
+  allowRemote?: boolean;
 }
 
 /** A running failpoint endpoint; it never keeps the process alive on its own. */
@@ -41,7 +41,22 @@ export interface FailpointServer {
  */
 export function serveFailpoints(options: FailpointServerOptions = {}): Promise<FailpointServer> {
   const host = options.host ?? "127.0.0.1";
+  if (!isLoopback(host) && !options.allowRemote) {
+    return Promise.reject(
+      new FaultlineError({
+        code: "FAULTLINE_FAILPOINT",
+        message: `refusing to serve failpoints on ${host}: the endpoint has no authentication, and ${host} is not a loopback address`,
+        hint: "listen on 127.0.0.1 (a bare :port means loopback); to expose it on a node's own address, set FAULTLINE_FAILPOINTS_HTTP_REMOTE=1 (or allowRemote: true) as well",
+        option: "host",
+      }),
+    );
+  }
   const server = http.createServer((request, response) => {
+    // DNS rebinding: a web page whose name resolves to this address sends its own name as Host.
+    // Only IP literals and "localhost" are answered; browsers' cross-origin requests carry Origin.
+    if (!isAcceptedHost(request.headers.host) || request.headers.origin !== undefined) {
+      return reply(response, 403, "forbidden: the failpoint endpoint answers requests to an IP address or localhost only, without Origin\n");
+    }
     handle(request, response).catch((error: unknown) => reply(response, 500, `${String(error)}\n`));
   });
   server.keepAliveTimeout = 5000;
@@ -78,6 +93,20 @@ export function serveFailpoints(options: FailpointServerOptions = {}): Promise<F
       });
     });
   });
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** A Host header naming an IP literal or localhost, with an optional port. */
+function isAcceptedHost(header: string | undefined): boolean {
+  if (!header) return false;
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:]+))(?::\d{1,5})?$/.exec(header);
+  if (!match) return false;
+  if (match[1] !== undefined) return isIP(match[1]) === 6;
+  const name = match[2]!.toLowerCase();
+  return name === "localhost" || isIP(name) === 4;
 }
 
 async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

@@ -1,5 +1,6 @@
 import { failpoint, failpoints, type FailpointServer } from "../../../src/failpoints";
 import { parseListenAddress } from "../../../src/failpoints/environment";
+import { connect } from "node:net";
 import { call } from "./child-harness";
 
 let server: FailpointServer;
@@ -72,7 +73,7 @@ describe("parseListenAddress", () => {
   it.each([
     ["127.0.0.1:2381", { host: "127.0.0.1", port: 2381 }],
     ["[::1]:80", { host: "::1", port: 80 }],
-    [":9000", { host: "0.0.0.0", port: 9000 }],
+    [":9000", { host: "127.0.0.1", port: 9000 }], // loopback, not every interface: the endpoint has no authentication
   ])("reads %s", (text, expected) => {
     expect(parseListenAddress(text, "FAULTLINE_FAILPOINTS_HTTP")).toEqual(expected);
   });
@@ -81,3 +82,54 @@ describe("parseListenAddress", () => {
     expect(() => parseListenAddress(text, "GOFAIL_HTTP")).toThrow(/GOFAIL_HTTP must be <host>:<port>/);
   });
 });
+
+describe("the failpoint endpoint's exposure", () => {
+  it("refuses an address other than loopback without an explicit opt-in", async () => {
+    await expect(failpoints.serve({ host: "0.0.0.0" })).rejects.toMatchObject({
+      code: "FAULTLINE_FAILPOINT",
+      message: expect.stringContaining("0.0.0.0 is not a loopback address"),
+      hint: expect.stringContaining("FAULTLINE_FAILPOINTS_HTTP_REMOTE=1"),
+    });
+  });
+
+  it("serves on every interface only when allowRemote says so", async () => {
+    const open = await failpoints.serve({ host: "0.0.0.0", allowRemote: true });
+    try {
+      expect(open.host).toBe("0.0.0.0");
+    } finally {
+      await open.close();
+    }
+  });
+
+  it.each([
+    ["a DNS name (rebinding)", { host: `attacker.example:${0}` }],
+    ["no Host header (HTTP/1.0)", { host: "" }],
+    ["a browser's Origin", { host: "127.0.0.1", origin: "http://attacker.example" }],
+  ])("answers 403 and changes nothing for %s", async (_, headers) => {
+    const status = await rawRequest(server.port, "PUT", "/svc.boom", "panic(boom)", headers);
+    expect(status).toBe(403);
+    expect(failpoints.list()).toEqual([]);
+  });
+
+  it("still answers requests that name localhost or the IP", async () => {
+    expect(await rawRequest(server.port, "PUT", "/svc.ok", "return(1)", { host: `localhost:${server.port}` })).toBe(204);
+    expect(await rawRequest(server.port, "DELETE", "/svc.ok", "", { host: `127.0.0.1:${server.port}` })).toBe(204);
+  });
+});
+
+/** One HTTP/1.1 request with exactly the headers given (no Host unless given), returning the status. */
+function rawRequest(port: number, method: string, path: string, body: string, headers: { host: string; origin?: string }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    // HTTP/1.1 without Host is refused by Node itself (400); HTTP/1.0 reaches our own check.
+    const lines = [`${method} ${path} HTTP/${headers.host ? "1.1" : "1.0"}`];
+    if (headers.host) lines.push(`Host: ${headers.host}`);
+    if (headers.origin) lines.push(`Origin: ${headers.origin}`);
+    lines.push(`Content-Length: ${Buffer.byteLength(body)}`, "Connection: close", "", body);
+    let response = "";
+    socket.on("connect", () => socket.write(lines.join("\r\n")));
+    socket.on("data", (chunk) => (response += chunk.toString()));
+    socket.on("end", () => resolve(Number(/^HTTP\/1\.[01] (\d{3})/.exec(response)?.[1] ?? 0)));
+    socket.on("error", reject);
+  });
+}
