@@ -85,8 +85,8 @@ export class NetnsProvisioner implements Provisioner {
       runCommand([tools.ip, "-4", "-o", "addr", "show"]),
       runCommand([tools.ip, "-4", "route", "show", "table", "all"]),
     ]);
-    const owner = JSON.stringify({ run: context.run.id, dir: context.run.dir, cluster: context.cluster, pid: process.pid });
-    const reservation = reserveSubnet(subnetsDir(context.run.dir), candidates, usedNetworks(addrs.stdout, routes.stdout), owner);
+    const owner = { run: context.run.id, dir: context.run.dir, cluster: context.cluster, pid: process.pid };
+    const reservation = await reserveSubnet(subnetsDir(context.run.dir), candidates, usedNetworks(addrs.stdout, routes.stdout), owner);
     if (!reservation) {
       throw failure(
         "FAULTLINE_INVALID_OPTION",
@@ -131,7 +131,7 @@ export class NetnsProvisioner implements Provisioner {
 
     prepared.slots = prepared.members.map((member) => {
       const dataDir = join(context.dir, member.name);
-      mkdirSync(dataDir, { recursive: true });
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       const ports = Object.fromEntries(context.ports.map((port, i) => [port, FIRST_PORT + i]));
       return { name: member.name, index: member.index, host: member.host, ports, dataDir };
     });

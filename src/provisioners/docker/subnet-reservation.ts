@@ -1,9 +1,9 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { FaultlineError } from "../../common/errors";
-import { sleep, wallNow } from "../../common/timers";
 import { isSameProcessAlive, processStartTime } from "../../reaper/process-identity";
+import { lockReservations } from "../reservation-lock";
 import { candidateSubnets, contains, formatCidr, nthAddress, type Ipv4Net } from "./ipv4";
 
 /** The half of RFC 2544's 198.18.0.0/15 left to Docker (the netns provisioner uses 198.18.x). */
@@ -24,8 +24,6 @@ export interface SubnetReservation {
   release(): void;
 }
 
-const LOCK_STALE_MS = 10_000;
-
 /**
  * Reserves subnets with one file per subnet under `dir` (shared by every run of this user on
  * the machine), so parallel Jest workers and concurrent runs never pick the same one. A
@@ -41,7 +39,7 @@ export class SubnetReservations {
    */
   async reserve(pool: Ipv4Net, label: string, skip: ReadonlySet<string> = new Set()): Promise<SubnetReservation> {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const unlock = await this.lock();
+    const unlock = await lockReservations(this.dir, "FAULTLINE_DOCKER");
     try {
       const local = localAddresses();
       for (const subnet of candidateSubnets(pool)) {
@@ -80,31 +78,6 @@ export class SubnetReservations {
     return false;
   }
 
-  private async lock(): Promise<() => void> {
-    const file = join(this.dir, ".lock");
-    const deadline = wallNow() + 2 * LOCK_STALE_MS;
-    for (;;) {
-      try {
-        const fd = openSync(file, "wx", 0o600);
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        return () => releaseFile(file);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      }
-      // The lock is held for milliseconds; one older than that belongs to a process that died.
-      if (isStaleLock(file)) releaseFile(file);
-      if (wallNow() > deadline) {
-        throw new FaultlineError({
-          code: "FAULTLINE_DOCKER",
-          message: `could not lock the subnet reservations in ${this.dir} within ${(2 * LOCK_STALE_MS) / 1000}s`,
-          hint: `remove ${file} if no faultline run is active`,
-        });
-      }
-      await sleep(10 + Math.random() * 20);
-    }
-  }
-
   /** Subnets currently reserved (for diagnostics and tests). */
   list(): string[] {
     try {
@@ -112,16 +85,6 @@ export class SubnetReservations {
     } catch {
       return [];
     }
-  }
-}
-
-function isStaleLock(file: string): boolean {
-  try {
-    const pid = Number(readFileSync(file, "utf8"));
-    if (Number.isInteger(pid) && pid > 0 && !isSameProcessAlive(pid)) return true;
-    return wallNow() - statSync(file).mtimeMs > LOCK_STALE_MS;
-  } catch {
-    return false;
   }
 }
 

@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { FaultlineError } from "../../common/errors";
+import { lockReservations, removeFile } from "../reservation-lock";
 
 export const DEFAULT_SUBNET = "198.18.0.0/15";
 
@@ -97,33 +98,84 @@ export interface Reservation {
   file: string;
 }
 
+/** Who holds a subnet: the cluster's run, and the process that reserved it. */
+export interface SubnetOwner {
+  run: string;
+  /** The run directory: a reservation whose run directory is gone was reaped with it. */
+  dir: string;
+  cluster: string;
+  /** For people reading the file. */
+  pid: number;
+}
+
 /**
  * Picks the first candidate no interface or route uses and that no other cluster holds.
- * Holding is an exclusive create (`wx`) of a file named after the subnet in `dir`, shared by
- * every run of the user, so parallel Jest workers (and parallel runs) never pick the same one.
- * A reservation left by a crashed run is not reclaimed here (two workers reclaiming at once
- * could both win); the reaper's sweep removes it with the rest of that run.
+ * Holding is a file named after the subnet in `dir`, shared by every run of the user, made by
+ * exclusive create (`wx`) under the folder's lock (reservation-lock.ts), so parallel Jest workers
+ * and parallel runs never pick the same one.
+ *
+ * The file is made before the reaper can know it (its name is the pick), so it names its run
+ * instead: a reservation whose run directory is gone is taken over here. A process killed
+ * between the pick and its registration leaves a file the next pick takes over once its run was
+ * reaped (by its watchdog, or by the next run's sweep), never one held for good.
  */
-export function reserveSubnet(dir: string, candidates: readonly Ipv4Net[], used: readonly Ipv4Net[], owner: string): Reservation | undefined {
+export async function reserveSubnet(
+  dir: string,
+  candidates: readonly Ipv4Net[],
+  used: readonly Ipv4Net[],
+  owner: SubnetOwner,
+): Promise<Reservation | undefined> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  for (const net of candidates) {
-    if (used.some((u) => overlaps(u, net))) continue;
-    const file = join(dir, `${formatIp(net.base)}-${net.prefix}`);
+  const unlock = await lockReservations(dir, "FAULTLINE_NODE_STATE");
+  try {
+    for (const net of candidates) {
+      if (used.some((u) => overlaps(u, net))) continue;
+      const file = join(dir, `${formatIp(net.base)}-${net.prefix}`);
+      if (claim(file, owner)) return { net, file };
+    }
+  } finally {
+    unlock();
+  }
+  return undefined;
+}
+
+/** Creates `file` for `owner`, or takes it over from an owner that is gone. False when it is held. */
+function claim(file: string, owner: SubnetOwner): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
     let fd: number;
     try {
       fd = openSync(file, "wx", 0o600);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (!abandoned(file)) return false;
+      removeFile(file);
+      continue;
     }
     try {
-      writeSync(fd, owner);
+      writeSync(fd, JSON.stringify(owner));
     } finally {
       closeSync(fd);
     }
-    return { net, file };
+    return true;
   }
-  return undefined;
+  return false;
+}
+
+/**
+ * Whether a reservation's run is over: its run directory is gone, so nothing of that run will
+ * use the subnet or remove the file any more. (A dead owner process alone is not enough: its
+ * run's reaper still runs `rm -f` on the file later, which would free a subnet taken over in
+ * between.) Called under the lock, when no one is writing a reservation: one that does not parse
+ * was cut short by its writer's death, before the writer could register it with its reaper.
+ */
+function abandoned(file: string): boolean {
+  let held: Partial<SubnetOwner>;
+  try {
+    held = JSON.parse(readFileSync(file, "utf8")) as Partial<SubnetOwner>;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ENOENT";
+  }
+  return typeof held.dir === "string" && held.dir !== "" && !existsSync(held.dir);
 }
 
 /** Takes the lowest free slot number in `dir` by exclusive create of `netns-<n>`. */
