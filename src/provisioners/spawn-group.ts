@@ -116,6 +116,9 @@ export async function spawnGroup(spec: LaunchSpec, options: SpawnGroupOptions): 
   const child = perl
     ? spawn(perl, ["-e", GATE, "--", ...argv], { cwd: spec.cwd, env: {}, detached: true, stdio: ["ignore", "pipe", "pipe", "pipe"] })
     : spawn(argv[0]!, argv.slice(1), { cwd: spec.cwd, env: spec.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  // Read from the start: a program that exits at once has its unread output discarded on exit.
+  child.stdout?.on("data", (chunk: Buffer) => spec.onOutput(chunk, "stdout"));
+  child.stderr?.on("data", (chunk: Buffer) => spec.onOutput(chunk, "stderr"));
   const exited = new Promise<ExitStatus>((resolve) => {
     child.once("exit", (code, signal) => resolve({ code, signal }));
     child.once("error", () => resolve({ code: 127, signal: null }));
@@ -147,8 +150,6 @@ export async function spawnGroup(spec: LaunchSpec, options: SpawnGroupOptions): 
     unregister?.();
     throw notStarted(error as Error);
   }
-  child.stdout!.on("data", (chunk: Buffer) => spec.onOutput(chunk, "stdout"));
-  child.stderr!.on("data", (chunk: Buffer) => spec.onOutput(chunk, "stderr"));
   const group = pid!;
   let released = false;
   const release = async (): Promise<void> => {

@@ -107,4 +107,27 @@ requireOrSkip("Linux /proc and perl", problem)("a test process SIGKILLed while i
     expect(left).toEqual([]);
     expect(started).toEqual([]); // the program never ran: nothing unregistered ever did
   }, 60_000);
+
+  it("still hands over all of a node's output when its program exits at once", async () => {
+    // The gate delays "started" until after the exec; output read only from then on was lost
+    // when the program had already exited (Node discards unread output on exit).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { spawnGroup } = require(join(lib, "provisioners", "spawn-group.js")) as typeof import("../../src/provisioners/spawn-group");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Registry } = require(join(lib, "reaper", "registry.js")) as typeof import("../../src/reaper/registry");
+    const registry = new Registry(mkdtempSync(join(tmp, "output-")));
+    const lost: number[] = [];
+    for (let round = 0; round < 100; round++) {
+      let out = "";
+      const node = await spawnGroup(
+        { argv: ["/bin/echo", `round ${round}`], env: { PATH: process.env.PATH ?? "" }, cwd: tmp, onOutput: (chunk) => (out += chunk.toString()) },
+        { cluster: "output", node: "n1", registry },
+      );
+      await node.exited;
+      await node.release();
+      await new Promise((resolve) => setImmediate(resolve));
+      if (out !== `round ${round}\n`) lost.push(round);
+    }
+    expect(lost).toEqual([]);
+  }, 60_000);
 });
