@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describeValue, FaultlineError } from "../common/errors";
@@ -37,7 +38,8 @@ export async function startCluster(spec: ClusterSpec, options: StartClusterOptio
   validateClusterName(name);
   validateSpec(spec, name);
   const run = options.run ?? currentRun();
-  const dir = join(run.dir, `${name}-${process.pid}-${++clusterCounter}`);
+  // The counter restarts in each test file's module registry while the pid stays (--runInBand).
+  const dir = join(run.dir, `${name}-${process.pid}-${++clusterCounter}-${randomBytes(3).toString("hex")}`);
   try {
     // Never recursive: a run directory that is gone was reaped, and must not come back unowned.
     mkdirSync(dir, { mode: 0o700 });

@@ -1,6 +1,7 @@
 import { mkdirSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { FaultlineError } from "../common/errors";
+import { ensurePrivateDir } from "../reaper/private-dir";
 import type { ClusterSpec } from "../cluster/types";
 import type { LaunchSpec, NetworkControl, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "./provisioner";
 import { spawnGroup } from "./spawn-group";
@@ -24,7 +25,8 @@ const FIRST_PORT = 10_000;
  * it for a run directory. A Docker network should reserve here too.
  */
 function subnetsDir(runDir: string): string {
-  return `${dirname(runDir)}-subnets`;
+  // Shared by every run of this user, and read to decide what is free: ours alone, like the runs root.
+  return ensurePrivateDir(`${dirname(runDir)}-subnets`, "faultline's subnet reservations folder");
 }
 
 interface Prepared {

@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { cleanupRun, teardownError } from "./cleanup";
+import { sweepDockerObjects } from "./docker-sweep";
 import { sweepPortReservations } from "./port-reservations";
 import { checkPrivateDir } from "./private-dir";
 import { isSameProcessAlive } from "./process-identity";
@@ -30,7 +31,12 @@ export async function sweepDeadRuns(root = runsRoot()): Promise<string[]> {
     if (info && isSameProcessAlive(info.ownerPid, info.ownerStart)) continue;
     if (!info && Date.now() - stat.mtimeMs < 60_000) continue; // being created right now
     if (info?.watchdogPid && isSameProcessAlive(info.watchdogPid, info.watchdogStart)) continue; // its watchdog is on it
+    // Before cleanupRun: it looks twice when Docker entries are still live (a create the engine
+    // finished after its caller died carries the run's label but may not be registered).
+    const docker = await sweepDockerObjects(dir, name);
     const report = await cleanupRun(dir);
+    report.removed.push(...docker.removed);
+    report.failed.push(...docker.failed);
     sweepPortReservations(join(root, "ports"), name);
     const failure = teardownError(report, dir);
     if (failure) {

@@ -9,6 +9,7 @@ import { existsSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { basename, dirname } from "node:path";
 import { cleanupRun } from "./cleanup";
+import { sweepDockerObjects } from "./docker-sweep";
 import { sweepPortReservations } from "./port-reservations";
 import { processState } from "./process-identity";
 import { removeRunDir } from "./run-dir";
@@ -31,7 +32,10 @@ async function reap(reason: string): Promise<void> {
   // A clean teardown leaves "finished"; nothing is left to do then but leave.
   if (runDir && existsSync(runDir) && !existsSync(join(runDir, "finished"))) {
     log(`owner gone (${reason}); reaping`);
+    const docker = await sweepDockerObjects(runDir, basename(runDir));
     const report = await cleanupRun(runDir);
+    report.removed.push(...docker.removed);
+    report.failed.push(...docker.failed);
     log(`removed ${report.removed.length}: ${report.removed.join(", ")}`);
     for (const failure of report.failed) log(`failed ${failure.label}: ${failure.error}`);
     for (const refused of report.refused) log(`refused registry entry (${refused.problem}): ${refused.line}`);

@@ -6,6 +6,7 @@ import Docker from "dockerode";
 import { requireOrSkip } from "../helpers/requirements";
 import { Registry } from "../../src/reaper/registry";
 import { sweepDockerObjects } from "../../src/reaper/docker-sweep";
+import { sweepDeadRuns } from "../../src/reaper/sweep";
 import { dockerProblem, ensureEtcdImage, ETCD_IMAGE, labelled, repoRoot, transpileSrc, until } from "./docker-helpers";
 
 jest.setTimeout(90_000);
@@ -140,6 +141,26 @@ describeDocker("sweepDockerObjects, for a run whose owner is dead", () => {
         .catch(() => undefined);
       await network.remove().catch(() => undefined);
       await other.remove().catch(() => undefined);
+    }
+  });
+
+  it("runs as part of a dead run's sweep: a container the registry never knew goes with the run", async () => {
+    const runId = (process.pid % 0xffffff).toString(16).padStart(6, "0");
+    const runDir = join(root, runId);
+    mkdirSync(runDir);
+    writeFileSync(join(runDir, "owner.json"), JSON.stringify({ id: runId, dir: runDir, ownerPid: 2 ** 22 + 5, ownerStart: "1" }));
+    // The intent was registered, and marked removed by a process that died before the engine finished.
+    const registry = new Registry(runDir);
+    registry.add({ kind: "docker-container", id: `fl-${runId}-gone`, label: "container" })();
+    await docker.createContainer({ name: `fl-${runId}-gone`, Image: ETCD_IMAGE, Cmd: ["etcd"], Labels: { "faultline.run": runId } });
+    try {
+      expect(await sweepDeadRuns(root)).toEqual([runId]);
+      expect(await labelled(docker, runId)).toEqual({ containers: [], networks: [] });
+    } finally {
+      await docker
+        .getContainer(`fl-${runId}-gone`)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   });
 });

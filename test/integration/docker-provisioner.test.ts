@@ -306,7 +306,7 @@ describeDocker("DockerProvisioner (3 etcd containers)", () => {
     await provisioner.dispose();
     await provisioner.dispose(); // idempotent
     expect(await labelled(docker, run.id)).toEqual({ containers: [], networks: [] });
-    expect(await cleanupRun(run.dir)).toEqual({ removed: [], failed: [] });
+    expect(await cleanupRun(run.dir)).toEqual({ removed: [], failed: [], refused: [] });
     expect(await labelled(docker, run.id)).toEqual({ containers: [], networks: [] });
     expect(existsSync(join(run.dir, "etcd-1", "n1", "member"))).toBe(true); // data stays for the report; the run dir goes with endRun
   });
