@@ -52,6 +52,9 @@ export type {
   Anomaly,
 } from "./history/index";
 
+export { checkTransactions, txnClient, completeTxn, parseTxnEdn, toTxnEdn, CONSISTENCY_MODELS } from "./history/txn/index";
+export type { TxnCheckOptions, TxnCheckResult, TxnAnomaly, Txn, MicroOp, ConsistencyModel, TxnClient, TxnWorkload } from "./history/txn/index";
+
 export { FaultProxy } from "./proxy/fault-proxy";
 export type { Blackhole, FaultProxyOptions, ProxyStats } from "./proxy/index";
 

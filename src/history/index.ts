@@ -46,3 +46,5 @@ export { parseJsonl, toJsonl } from "./formats/jsonl";
 export { parseEdnHistory, toEdnHistory } from "./formats/edn-history";
 export { parseJepsenLog } from "./formats/jepsen-log";
 export { parseEdn, toEdn, type EdnValue } from "./formats/edn";
+
+export * from "./txn/index";
