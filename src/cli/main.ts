@@ -6,19 +6,22 @@ const USAGE = `usage: faultline <command> [options]
 
 commands:
   check <file> --model cas-register|kv|…   check a history for linearizability (exit 0 ok, 1 illegal, 2 unknown)
+  check --txn list-append <file> --model serializable
+                                           check transactions for isolation anomalies (Elle's checks)
   image from-host --binary PATH --tag T    build a Docker image from host binaries (no registry needed)
   doctor                                   which provisioners and faults work on this machine
 `;
 
 type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<number>;
 
- 
 const COMMANDS: Record<string, () => Command> = {
-  check: () => (require("./check-command") as typeof import("./check-command")).runCheck,
+  check: () => (argv, out) =>
+    argv.some((a) => a === "--txn" || a.startsWith("--txn="))
+      ? (require("./check-txn-command") as typeof import("./check-txn-command")).runCheckTxn(argv, out)
+      : (require("./check-command") as typeof import("./check-command")).runCheck(argv, out),
   image: () => (require("./image-command") as typeof import("./image-command")).runImage,
   doctor: () => (require("./doctor-command") as typeof import("./doctor-command")).runDoctor,
 };
- 
 
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const [name, ...rest] = argv;

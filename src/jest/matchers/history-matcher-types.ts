@@ -4,6 +4,8 @@ import type { QueueCheckOptions } from "../../history/checkers/queue-checker";
 import type { SetCheckOptions } from "../../history/checkers/set-checker";
 import type { UniqueIdsCheckOptions } from "../../history/checkers/unique-ids-checker";
 import type { LinearizabilityOptions } from "../../history/linearizability/check-linearizable";
+import type { TxnCheckOptions } from "../../history/txn/check-txn";
+import type { ConsistencyModel } from "../../history/txn/consistency-models";
 import type { Model } from "../../history/models/model";
 import type { History } from "../../history/history";
 import type { Operation } from "../../history/operation";
@@ -28,4 +30,6 @@ export interface HistoryMatchers<R, T = unknown> {
   toDeliverQueueExactlyOnce: On<T, HistoryLike, (options?: QueueCheckOptions) => R, "a history">;
   /** Bank workload: every read sums to `total`, no negative balance. */
   toPreserveBankTotal: On<T, HistoryLike, (total: number, options?: Omit<BankCheckOptions, "total">) => R, "a history">;
+  /** Transactions (list-append or rw-register) show no anomaly the model forbids, as Elle checks; e.g. toBeConsistent("serializable"). */
+  toBeConsistent: On<T, HistoryLike, (model: ConsistencyModel | readonly ConsistencyModel[], options?: Omit<TxnCheckOptions, "model">) => R, "a history">;
 }

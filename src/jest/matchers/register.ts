@@ -12,6 +12,7 @@ import { toHaveValidCounter } from "./to-have-valid-counter";
 import { toHaveUniqueIds } from "./to-have-unique-ids";
 import { toDeliverQueueExactlyOnce } from "./to-deliver-queue-exactly-once";
 import { toPreserveBankTotal } from "./to-preserve-bank-total";
+import { toBeConsistent } from "./to-be-consistent";
 
 /** Every matcher faultline adds to `expect`. */
 export const matchers = {
@@ -29,6 +30,7 @@ export const matchers = {
   toHaveUniqueIds,
   toDeliverQueueExactlyOnce,
   toPreserveBankTotal,
+  toBeConsistent,
 };
 
 /** Adds faultline's matchers to the `expect` of the current test file. */
