@@ -2,22 +2,25 @@ import { mkdtempSync, rmSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { asNobody, canRunAsNobody } from "./as-nobody";
+import { requireOrSkip } from "../helpers/requirements";
 
 const dist = join(__dirname, "..", "..", "dist", "reaper");
 
 // A read-only disk fault without root takes write permission off a data dir. If Jest is killed
 // before the heal, the run directory is left so, and for a user who is not root a plain recursive
 // remove fails: the next run's sweep must still remove it, and must never fail the run.
-(canRunAsNobody ? describe : describe.skip)("sweeping a dead run as a user without root", () => {
-  let tmp: string;
-  beforeAll(() => {
-    tmp = mkdtempSync(join(tmpdir(), "fl-nobody-"));
-    chmodSync(tmp, 0o777);
-  });
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+requireOrSkip("root and setpriv (to run as nobody)", () => (canRunAsNobody ? undefined : "needs root and util-linux's setpriv"))(
+  "sweeping a dead run as a user without root",
+  () => {
+    let tmp: string;
+    beforeAll(() => {
+      tmp = mkdtempSync(join(tmpdir(), "fl-nobody-"));
+      chmodSync(tmp, 0o777);
+    });
+    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it("removes a run directory whose data dir a read-only fault left without write permission", () => {
-    const script = `
+    it("removes a run directory whose data dir a read-only fault left without write permission", () => {
+      const script = `
       const fs = require("node:fs"), path = require("node:path");
       const { runsRoot } = require(${JSON.stringify(join(dist, "run-dir.js"))});
       const { sweepDeadRuns } = require(${JSON.stringify(join(dist, "sweep.js"))});
@@ -32,10 +35,11 @@ const dist = join(__dirname, "..", "..", "dist", "reaper");
       try { fs.rmSync(run, { recursive: true, force: true }); plain = "removed"; } catch (e) { plain = e.code; }
       sweepDeadRuns().then((swept) => console.log(JSON.stringify({ plain, swept, left: fs.existsSync(run) })),
         (e) => console.log(JSON.stringify({ plain, error: e.message })));`;
-    const { status, output } = asNobody(script, { TMPDIR: tmp });
-    expect(status).toBe(0);
-    const result = JSON.parse(output.trim().split("\n").pop()!) as { plain: string; swept?: string[]; left?: boolean; error?: string };
-    expect(result.plain).toBe("EACCES"); // what a plain remove gets: the case this guards
-    expect(result).toEqual({ plain: "EACCES", swept: ["abc123"], left: false });
-  });
-});
+      const { status, output } = asNobody(script, { TMPDIR: tmp });
+      expect(status).toBe(0);
+      const result = JSON.parse(output.trim().split("\n").pop()!) as { plain: string; swept?: string[]; left?: boolean; error?: string };
+      expect(result.plain).toBe("EACCES"); // what a plain remove gets: the case this guards
+      expect(result).toEqual({ plain: "EACCES", swept: ["abc123"], left: false });
+    });
+  },
+);
