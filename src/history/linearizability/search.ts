@@ -1,5 +1,5 @@
 import { monoNowNs } from "../../common/timers";
-import type { Model, ModelInput, ModelOutput } from "../models/model";
+import { codecOf, type Model, type ModelInput, type ModelOutput, type StepResult } from "../models/model";
 import { StateCache } from "./state-cache";
 
 /**
@@ -39,6 +39,10 @@ const NIL = -1;
 const CANDIDATES_KEPT = 6;
 /** How many loop turns between clock reads: a read costs ~50ns, a turn ~20ns. */
 const CLOCK_EVERY = 0x3ff;
+/** List entries the goal check looks at past the head. */
+const LOOKAHEAD = 64;
+/** Puts the goal check keeps track of before it gives up on a read. */
+const FIXED_KEPT = 8;
 
 /** Deterministic per-operation random words for Zobrist hashing of the linearized set. */
 function zobristWords(n: number): Int32Array {
@@ -63,9 +67,14 @@ function zobristWords(n: number): Int32Array {
  * reaching a return entry means that operation should already have happened, so it
  * backtracks. The history is linearizable once every operation with a known return is placed:
  * indeterminate ones left over simply never took effect.
+ *
+ * A read-only operation the state allows is placed at once and never tried elsewhere: moving
+ * it to the front of any order that works leaves every other step seeing the same states, so
+ * if no order continues from there, none continues from the configuration before it either.
  */
 export function search<S>(problem: SearchProblem<S>): SearchOutcome<S> {
   const { model, inputs, outputs, calledAt, returnedAt, deadlineNs } = problem;
+  const codec = codecOf(model);
   const n = inputs.length;
   const head = 2 * n;
   const next = new Int32Array(2 * n + 1);
@@ -87,32 +96,75 @@ export function search<S>(problem: SearchProblem<S>): SearchOutcome<S> {
 
   let mustPlace = 0;
   const known = new Uint8Array(n);
+  const readOnly = new Uint8Array(n);
+  const steps: ((state: unknown) => StepResult<unknown>)[] = new Array(n);
+  const goals: (((state: unknown) => boolean) | undefined)[] = new Array(n).fill(undefined);
+  // 1 for operations that may set the state to anything (a put): reads past them prove nothing.
+  const resets = new Uint8Array(n);
+  const pruning = codec.goal !== undefined;
+  const fixedStates: ({ readonly state: unknown } | undefined)[] = new Array(n).fill(undefined);
   for (let i = 0; i < n; i++) {
     if (returnedAt[i] !== Infinity) {
       known[i] = 1;
       mustPlace++;
     }
+    if (model.readOnly?.(inputs[i] as ModelInput<never>)) readOnly[i] = 1;
+    steps[i] = codec.prepare(inputs[i]!, outputs[i]!);
+    const goal = codec.goal?.(inputs[i]!, outputs[i]!);
+    if (goal) goals[i] = goal;
+    resets[i] = readOnly[i] === 1 || codec.extending?.(inputs[i]!) ? 0 : 1;
+    if (resets[i] === 1 && pruning) fixedStates[i] = codec.fixedState?.(inputs[i]!, outputs[i]!);
   }
+
+  /**
+   * False when `state`, reached by placing `op`, can no longer satisfy a read that must come
+   * soon: one whose return is reached before any operation that could set the state to just
+   * anything is invoked. A put met on the way is a second way to the read: then the read's
+   * value must follow from the state or from one of those puts. Looks at the next few entries
+   * only: the nearest reads constrain the most.
+   */
+  const viable = (op: number, state: unknown): boolean => {
+    let seen = 0;
+    let fixed = 0;
+    for (let e = next[head]!; e !== NIL && seen < LOOKAHEAD; e = next[e]!, seen++) {
+      const o = e >> 1;
+      if (o === op) continue;
+      if ((e & 1) === 0) {
+        if (resets[o] === 0) continue;
+        if (fixedStates[o] === undefined || fixed === FIXED_KEPT) return true;
+        fixedSeen[fixed++] = o;
+        continue;
+      }
+      const goal = goals[o];
+      if (goal === undefined || goal(state)) continue;
+      let reachable = false;
+      for (let k = 0; k < fixed && !reachable; k++) reachable = goal(fixedStates[fixedSeen[k]!]!.state);
+      if (!reachable) return false;
+    }
+    return true;
+  };
+  const fixedSeen = new Int32Array(FIXED_KEPT);
 
   const words = (n + 31) >>> 5;
   const bits = new Uint32Array(words);
   const zobrist = zobristWords(n);
-  const hashesState = model.hash !== undefined;
-  const cache = new StateCache<S>(words, model.equal);
+  const stateHash = codec.hash;
+  const cache = new StateCache<unknown>(words, codec.equal);
 
   const stackEntry = new Int32Array(n);
   const stackNode = new Int32Array(n);
-  const stackStates: S[] = new Array<S>(n);
+  const stackForced = new Uint8Array(n);
+  const stackStates: unknown[] = new Array<unknown>(n);
   // Parent-pointer tree of pushes, so a dead end's prefix is saved in O(1).
   let nodeOp = new Int32Array(1024);
   let nodeParent = new Int32Array(1024);
   let nodes = 0;
   let top = 0;
   let hash = 0;
-  let state = model.init();
+  let state = codec.init();
   let entry = next[head]!;
   let explored = 0;
-  let best: { node: number; depth: number; state: S; blocked: number } | undefined;
+  let best: { node: number; depth: number; state: unknown; blocked: number } | undefined;
 
   const deadEnd = (): DeadEnd<S> | undefined => {
     if (!best) return undefined;
@@ -127,7 +179,30 @@ export function search<S>(problem: SearchProblem<S>): SearchOutcome<S> {
       if (i === best.blocked || placed.has(i) || calledAt[i]! > returnedAt[best.blocked]!) continue;
       if (count++ < CANDIDATES_KEPT) candidates.push(i);
     }
-    return { prefix, state: best.state, blocked: best.blocked, candidates, candidateCount: count };
+    return { prefix, state: codec.toState(best.state) as S, blocked: best.blocked, candidates, candidateCount: count };
+  };
+
+  /** Pops the top operation and resumes after its call; false when the stack is empty. */
+  const backtrack = (): boolean => {
+    for (;;) {
+      if (top === 0) return false;
+      const call = stackEntry[--top]!;
+      const op = call >> 1;
+      state = stackStates[top];
+      stackStates[top] = undefined;
+      hash ^= zobrist[op]!;
+      bits[op >>> 5]! &= ~(1 << (op & 31));
+      mustPlace += known[op]!;
+      // Put the return, then the call, back where they were.
+      const ret = call + 1;
+      next[prev[ret]!] = ret;
+      if (next[ret] !== NIL) prev[next[ret]!] = ret;
+      next[prev[call]!] = call;
+      if (next[call] !== NIL) prev[next[call]!] = call;
+      entry = next[call]!;
+      // A forced read stands for every alternative at its level: those failed with it.
+      if (stackForced[top] === 0) return true;
+    }
   };
 
   while (mustPlace > 0) {
@@ -136,14 +211,15 @@ export function search<S>(problem: SearchProblem<S>): SearchOutcome<S> {
     }
     if ((entry & 1) === 0) {
       const op = entry >> 1;
-      const result = model.step(state, inputs[op]!, outputs[op]!);
-      if (result.ok) {
+      const result = steps[op]!(state);
+      if (result.ok && (!pruning || readOnly[op] === 1 || viable(op, result.state))) {
         const word = op >>> 5;
         const mask = 1 << (op & 31);
         bits[word]! |= mask;
         const h = hash ^ zobrist[op]!;
-        const key = hashesState ? h ^ model.hash!(result.state) : h;
         const nextState = result.state;
+        const key = stateHash === undefined ? h : h ^ stateHash(nextState);
+        const forced = readOnly[op]!;
         if (cache.add(key, bits, nextState)) {
           if (nodes === nodeOp.length) {
             nodeOp = grow(nodeOp);
@@ -153,6 +229,7 @@ export function search<S>(problem: SearchProblem<S>): SearchOutcome<S> {
           nodeParent[nodes] = top > 0 ? stackNode[top - 1]! : NIL;
           stackNode[top] = nodes++;
           stackEntry[top] = entry;
+          stackForced[top] = forced;
           stackStates[top++] = state;
           state = nextState;
           hash = h;
@@ -167,27 +244,18 @@ export function search<S>(problem: SearchProblem<S>): SearchOutcome<S> {
           continue;
         }
         bits[word]! &= ~mask;
+        // Placing the read here was explored already and failed, so was everything else here.
+        if (forced === 1) {
+          if (!backtrack()) return { verdict: "illegal", deadEnd: deadEnd()!, explored };
+          continue;
+        }
       }
       entry = next[entry]!;
       continue;
     }
     // A return entry: its operation had to be placed by now, and could not be.
     if (!best || top > best.depth) best = { node: top > 0 ? stackNode[top - 1]! : NIL, depth: top, state, blocked: entry >> 1 };
-    if (top === 0) return { verdict: "illegal", deadEnd: deadEnd()!, explored };
-    const call = stackEntry[--top]!;
-    const op = call >> 1;
-    state = stackStates[top]!;
-    stackStates[top] = undefined as S;
-    hash ^= zobrist[op]!;
-    bits[op >>> 5]! &= ~(1 << (op & 31));
-    mustPlace += known[op]!;
-    // Put the return, then the call, back where they were.
-    const ret = call + 1;
-    next[prev[ret]!] = ret;
-    if (next[ret] !== NIL) prev[next[ret]!] = ret;
-    next[prev[call]!] = call;
-    if (next[call] !== NIL) prev[next[call]!] = call;
-    entry = next[call]!;
+    if (!backtrack()) return { verdict: "illegal", deadEnd: deadEnd()!, explored };
   }
   return { verdict: "ok", order: Array.from(stackEntry.subarray(0, top), (e) => e >> 1), explored };
 }

@@ -1,7 +1,21 @@
 import { formatValue } from "../describe";
-import { REJECT, accept, defineModel, pairOf, sameValue, type Model, type ModelInput, type ModelOutput, type PartitionKey } from "./model";
+import { AppendChain, pieceOf, prefixHashes } from "./append-chain";
+import {
+  REJECT,
+  accept,
+  defineModel,
+  hashValue,
+  pairOf,
+  sameValue,
+  type Model,
+  type ModelInput,
+  type ModelOutput,
+  type PartitionKey,
+  type SearchCodec,
+  type StepResult,
+} from "./model";
 import { explainCas, stepCas } from "./cas-register";
-import { explainReadWrite, isRead, stepReadWrite } from "./register";
+import { explainReadWrite, isRead, isWrite, stepReadWrite } from "./register";
 
 /** Options of {@link kv}. */
 export interface KvOptions<V> {
@@ -42,7 +56,7 @@ function keyOf(input: ModelInput<unknown>): PartitionKey {
  */
 export function kv<V = unknown>(options: KvOptions<V> = {}): Model<KvState> {
   const initial = options.initial ?? null;
-  return defineModel<KvState>({
+  const model = defineModel<KvState>({
     name: "kv",
     init: () => initial,
     partition: keyOf,
@@ -66,4 +80,78 @@ export function kv<V = unknown>(options: KvOptions<V> = {}): Model<KvState> {
     functions: ["read", "r", "get", "write", "w", "put", "set", "append", "cas"],
     readOnly: isRead,
   });
+  return Object.assign(model, { codec: kvCodec(initial) });
+}
+
+/** A kv state in the search: strings and arrays are {@link AppendChain}s, anything else as is. */
+type Fast = unknown;
+
+const isSequence = (v: unknown): v is string | readonly unknown[] => typeof v === "string" || Array.isArray(v);
+const toFast = (v: unknown): Fast => (isSequence(v) ? AppendChain.of(v) : (v ?? null));
+
+/** A test for "the state equals `expected`", prepared once. */
+function equalsTo(expected: unknown): (state: Fast) => boolean {
+  if (isSequence(expected)) {
+    const piece = pieceOf(expected);
+    return (state) => state instanceof AppendChain && state.equalsValue(piece);
+  }
+  return (state) => !(state instanceof AppendChain) && sameValue(state, expected);
+}
+
+/**
+ * The search's kv: each operation's key, value, result, piece hashes and state test worked out
+ * once, and values built by appends kept as chains, so an append or a read of a long value
+ * neither copies nor rehashes it.
+ */
+function kvCodec(initial: unknown): SearchCodec<KvState> {
+  const identity = (state: Fast): StepResult<Fast> => accept(state);
+  return {
+    init: () => toFast(initial),
+    prepare: (input, output): ((state: Fast) => StepResult<Fast>) => {
+      const [key, value] = pairOf(input.value, `kv ${input.f}`);
+      const result = resultOf(key, output);
+      if (input.f === "append") {
+        const fresh = toFast(isSequence(value) ? value : [value]);
+        const text = pieceOf(String(value));
+        const items = pieceOf(Array.isArray(value) ? value : [value]);
+        return (state) => {
+          if (state === null) return accept(fresh);
+          if (!(state instanceof AppendChain)) return REJECT;
+          return accept(state.append(state.isString ? text : items));
+        };
+      }
+      if (input.f === "cas") {
+        const [expected, next] = pairOf(value, "kv cas value");
+        const matches = equalsTo(expected);
+        const swapped = toFast(next);
+        if (result.known && result.value === false) return (state) => (matches(state) ? REJECT : accept(state));
+        return (state) => (matches(state) ? accept(swapped) : REJECT);
+      }
+      if (isRead(input)) {
+        if (!result.known) return identity;
+        const matches = equalsTo(result.value);
+        return (state) => (matches(state) ? accept(state) : REJECT);
+      }
+      if (isWrite(input)) {
+        const written = toFast(value);
+        return () => accept(written);
+      }
+      return () => REJECT;
+    },
+    equal: (a, b) => (a instanceof AppendChain ? b instanceof AppendChain && a.equals(b) : !(b instanceof AppendChain) && sameValue(a, b)),
+    hash: (state) => (state instanceof AppendChain ? state.hash : hashValue(state)),
+    toState: (state) => (state instanceof AppendChain ? state.value() : state),
+    extending: (input) => input.f === "append",
+    fixedState: (input) => (isWrite(input) ? { state: toFast(pairOf(input.value, `kv ${input.f}`)[1]) } : undefined),
+    goal: (input, output) => {
+      if (!isRead(input)) return undefined;
+      const result = resultOf(pairOf(input.value, `kv ${input.f}`)[0], output);
+      if (!result.known || !isSequence(result.value)) return undefined;
+      const isString = typeof result.value === "string";
+      const prefixes = prefixHashes(result.value);
+      // Appends only lengthen a value: one that is not a prefix of the read never becomes it.
+      return (state) =>
+        !(state instanceof AppendChain) || (state.isString === isString && state.length < prefixes.length && state.hash === prefixes[state.length]);
+    },
+  };
 }

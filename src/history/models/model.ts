@@ -70,6 +70,40 @@ export interface Model<S = unknown, I = unknown, O = unknown> {
   explain?(state: S, input: ModelInput<I>, output: ModelOutput<O>): string | undefined;
   readonly functions?: readonly string[];
   readOnly?(input: ModelInput<I>): boolean;
+  /** @internal The representation the search works on, where a model has a faster one. */
+  readonly codec?: SearchCodec<S>;
+}
+
+/**
+ * @internal How the search runs a model: its own state representation (which may differ from
+ * the public one, e.g. strings kept as append chains), a step function prepared once per
+ * operation, and a state hash consistent with `equal`. `toState` turns a search state back into
+ * the model's public one for explanations.
+ */
+export interface SearchCodec<S, F = unknown> {
+  init(): F;
+  prepare(input: ModelInput, output: ModelOutput): (state: F) => StepResult<F>;
+  equal(a: F, b: F): boolean;
+  /** Undefined when the model has no hash: every state then shares one. */
+  hash: ((state: F) => number) | undefined;
+  toState(state: F): S;
+  /**
+   * For models whose states only grow under some operations (appends): whether `input` is
+   * one of those, so that a state failing a read's {@link goal} fails it after the operation
+   * too.
+   */
+  extending?(input: ModelInput): boolean;
+  /**
+   * For a read: a test every state must pass from which the read can still be satisfied when
+   * only extending and read-only operations come before it (for an append register: the state
+   * is a prefix of the value read). It may say yes wrongly, never no wrongly.
+   */
+  goal?(input: ModelInput, output: ModelOutput): ((state: F) => boolean) | undefined;
+  /**
+   * For an operation that is neither read-only nor extending: the state it leaves whatever the
+   * state before (a put's value), or undefined when that depends on the state (a cas).
+   */
+  fixedState?(input: ModelInput, output: ModelOutput): { readonly state: F } | undefined;
 }
 
 /** The one rejection object, shared so rejecting allocates nothing. */
@@ -104,6 +138,64 @@ export function defineModel<S, I = unknown, O = unknown>(definition: ModelDefini
   return model;
 }
 
+/**
+ * @internal The search's view of a model: its own codec, or its public functions, with
+ * {@link hashValue} as the hash when states compare with the default {@link sameValue}.
+ */
+export function codecOf<S>(model: Model<S>): SearchCodec<S> {
+  if (model.codec) return model.codec;
+  const hash = model.hash ? (s: S) => model.hash!(s) : model.equal === sameValue ? hashValue : undefined;
+  return {
+    init: () => model.init(),
+    prepare: (input, output) => (state) => model.step(state as S, input as ModelInput<never>, output as ModelOutput<never>) as StepResult<unknown>,
+    equal: (a, b) => model.equal(a as S, b as S),
+    hash: hash as ((state: unknown) => number) | undefined,
+    toState: (state) => state as S,
+  };
+}
+
+const NIL_HASH = 0x2f6b3c1d;
+const NAN_HASH = 0x7ff80000;
+
+/** @internal FNV-1a over UTF-16 code units. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/**
+ * @internal A 32-bit hash consistent with {@link sameValue}: values it calls equal hash
+ * equally (nil and nil, NaN and NaN, 0 and -0, objects whatever their key order).
+ */
+export function hashValue(value: unknown): number {
+  if (value === null || value === undefined) return NIL_HASH;
+  switch (typeof value) {
+    case "number":
+      if (Number.isNaN(value)) return NAN_HASH;
+      if (Number.isInteger(value) && Math.abs(value) < 2 ** 31) return Math.imul(value | 0, 0x9e3779b1) ^ 0x5bd1e995;
+      return hashString(String(value === 0 ? 0 : value));
+    case "string":
+      return hashString(value);
+    case "boolean":
+      return value ? 0x3c6ef372 : 0x1b873593;
+    case "object": {
+      if (Array.isArray(value)) {
+        let h = 0x6a09e667 ^ value.length;
+        for (const item of value) h = (Math.imul(h, 31) + hashValue(item)) | 0;
+        return h;
+      }
+      // Key order does not matter to sameValue, and a nil entry equals a missing one: a sum
+      // over the entries that are not nil.
+      let h = 0x510e527f;
+      for (const [k, v] of Object.entries(value)) if (v != null) h = (h + (hashString(k) ^ Math.imul(hashValue(v), 0x85ebca6b))) | 0;
+      return h;
+    }
+    default:
+      return hashString(String(value));
+  }
+}
+
 /** True for anything `defineModel` made, from any module registry. */
 export function isModel(value: unknown): value is Model {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[MARK] === true;
@@ -131,6 +223,8 @@ export function sameValue(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
   for (const k of ka) if (!sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  // And the other way, or { x: null } would equal { y: 5 }.
+  for (const k of Object.keys(b)) if (!Object.hasOwn(a, k) && (b as Record<string, unknown>)[k] != null) return false;
   return true;
 }
 

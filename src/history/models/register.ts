@@ -25,6 +25,11 @@ export function explainReadWrite(state: unknown, input: ModelInput<unknown>, out
 }
 
 /** @internal */
+export function isWrite(input: ModelInput<unknown>): boolean {
+  return WRITES.has(input.f);
+}
+
+/** @internal */
 export function isRead(input: ModelInput<unknown>): boolean {
   return READS.has(input.f);
 }
