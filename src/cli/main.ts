@@ -12,6 +12,8 @@ commands:
   doctor                                   which provisioners and faults work on this machine
 `;
 
+import { isFaultlineError } from "../common/errors";
+
 type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<number>;
 
 const COMMANDS: Record<string, () => Command> = {
@@ -29,7 +31,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     out.write(USAGE);
     return name ? 0 : 64;
   }
-  const command = COMMANDS[name];
+  // Own keys only: `faultline constructor` must not reach Object's.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     out.write(`faultline: unknown command "${name}"\n\n${USAGE}`);
     return 64;
@@ -42,9 +45,9 @@ if (require.main === module) {
     (code) => {
       process.exitCode = code;
     },
-    (error: Error & { code?: string }) => {
+    (error: Error) => {
       process.stderr.write(`${error.message}\n`);
-      process.exitCode = error.code?.startsWith("FAULTLINE_") ? 65 : 70;
+      process.exitCode = isFaultlineError(error) ? 65 : 70;
     },
   );
 }

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { describeValue, FaultlineError } from "../common/errors";
+import { describeValue, FaultlineError, isFaultlineError } from "../common/errors";
 import { formatMs } from "../common/duration";
 import { monoNowMs } from "../common/timers";
 import { FaultProxy } from "../proxy/fault-proxy";
@@ -153,7 +153,7 @@ function mountSizedDataDir(dir: string, size: string, run: RunContext, cluster: 
 }
 
 function annotate(error: unknown, cluster: string): unknown {
-  if (error instanceof Error && !(error as Partial<FaultlineError>).code) {
+  if (error instanceof Error && !isFaultlineError(error)) {
     return new FaultlineError({
       code: "FAULTLINE_NODE_STATE",
       message: `provisioning failed: ${error.message}`,

@@ -1,4 +1,4 @@
-import { FaultlineError, describeValue } from "../common/errors";
+import { FaultlineError, describeValue, isFaultlineError } from "../common/errors";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import type { FaultProxy } from "../proxy/fault-proxy";
 import type { ToxicSpec } from "../proxy/toxic-spec";
@@ -162,7 +162,7 @@ function checkToxic(kind: string, spec: ToxicSpec): void {
   } catch (error) {
     const option = (error as { option?: string }).option?.replace(/^toxic\.(attributes\.)?/, "");
     throw new FaultlineError({
-      code: (error as { code?: "FAULTLINE_INVALID_OPTION" }).code ?? "FAULTLINE_INVALID_OPTION",
+      code: isFaultlineError(error) ? error.code : "FAULTLINE_INVALID_OPTION",
       message: `fault "${kind}": ${(error as Error).message
         .split("\n")[0]!
         .replace(/^FAULTLINE_[A-Z_]+: /, "")

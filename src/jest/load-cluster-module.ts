@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { FaultlineError } from "../common/errors";
+import { FaultlineError, isFaultlineError } from "../common/errors";
 import type { ClusterSpec } from "../cluster/types";
 import type { FileConfig } from "./file-state";
 
@@ -39,7 +39,7 @@ export function loadClusterModule(name: string, config: FileConfig, load: (path:
   try {
     exported = load(path);
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith("FAULTLINE_")) throw error;
+    if (isFaultlineError(error)) throw error;
     throw new FaultlineError({
       code: "FAULTLINE_CLUSTER_MODULE",
       message: `the module of cluster "${name}" failed to load: ${(error as Error).message}`,

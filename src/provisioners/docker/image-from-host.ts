@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { FaultlineError } from "../../common/errors";
+import { FaultlineError, isFaultlineError } from "../../common/errors";
 import { which } from "../which";
 import { connectEngine, dockerError } from "./docker-engine";
 import { RootfsBuilder, sharedLibraries } from "./host-files";
@@ -84,7 +84,7 @@ export async function buildImageFromHost(options: ImageFromHostOptions): Promise
     if (previous && previous.Id !== image.Id) await removeReplaced(docker, previous);
     return { id: image.Id, tag: options.tag, files: rootfs.list().map((entry) => `/${entry.path}`), bytes: rootfs.totalBytes };
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith("FAULTLINE_")) throw error;
+    if (isFaultlineError(error)) throw error;
     throw dockerError(error, `could not import image ${options.tag}`);
   }
 }
