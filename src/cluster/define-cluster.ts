@@ -48,9 +48,7 @@ export function validateSpec(spec: unknown, cluster?: string): asserts spec is C
   }
   const s = spec as Record<string, unknown>;
   for (const key of Object.keys(s)) {
-    if (key !== "__faultlineCluster" && !KNOWN_KEYS.has(key as keyof ClusterSpec)) {
-      throw invalid(key, `one of ${[...KNOWN_KEYS].join(", ")}`, key, "check the option's spelling", cluster);
-    }
+    if (key !== "__faultlineCluster" && !KNOWN_KEYS.has(key as keyof ClusterSpec)) throw unknownKey(key, s[key], cluster);
   }
   const nodes = s.nodes;
   if (typeof nodes === "number") {
@@ -112,6 +110,10 @@ export function validateSpec(spec: unknown, cluster?: string): asserts spec is C
     if (typeof s.stop !== "object" || s.stop === null)
       throw invalid("stop", "{ signal?, timeout? }", s.stop, 'e.g. stop: { signal: "SIGINT", timeout: "5s" }', cluster);
     const stop = s.stop as Record<string, unknown>;
+    for (const key of Object.keys(stop)) {
+      if (key !== "signal" && key !== "timeout")
+        throw invalid(`stop.${key}`, "left out: stop takes signal and timeout", key, "check the option's spelling", cluster);
+    }
     if (stop.timeout !== undefined) toMs(stop.timeout, { option: "stop.timeout", cluster });
     if (stop.signal !== undefined && (typeof stop.signal !== "string" || !/^SIG[A-Z0-9]+$/.test(stop.signal))) {
       throw invalid("stop.signal", 'a signal name such as "SIGTERM"', stop.signal, "use the name with its SIG prefix", cluster);
@@ -123,17 +125,80 @@ export function validateSpec(spec: unknown, cluster?: string): asserts spec is C
   }
   if (s.network !== undefined) validateNetwork(s.network, s.provisioner, nodeNames(s as unknown as ClusterSpec).length, cluster);
   if (s.clock !== undefined && typeof s.clock !== "boolean") throw invalid("clock", "true or false", s.clock, "clock: true preloads libfaketime", cluster);
-  if (s.provisioner === "docker") {
-    const docker = s.docker as Record<string, unknown> | undefined;
-    if (!docker || typeof docker.image !== "string") {
-      throw invalid(
-        "docker.image",
-        "an image name",
-        docker?.image,
-        'set docker: { image: "faultline/etcd:local" } (build one with `faultline image from-host`)',
-        cluster,
-      );
-    }
+  if (s.provisioner === "docker") validateDocker(s.docker, cluster);
+  else if (s.docker !== undefined) {
+    // Silently ignored otherwise: the nodes would run on the host, not in the image.
+    throw invalid(
+      "docker",
+      `left out on provisioner "${String(s.provisioner ?? "process")}"`,
+      s.docker,
+      'add provisioner: "docker" to run the nodes in containers',
+      cluster,
+    );
+  }
+}
+
+/** Where options that users put at the top level belong. */
+const NESTED: Record<string, string> = {
+  image: "docker: { image }",
+  entrypoint: "docker: { image, entrypoint }",
+  volumes: "docker: { image, volumes }",
+  tmpfs: "docker: { image, tmpfs }",
+  subnet: "network: { subnet }",
+  signal: "stop: { signal }",
+  timeout: "stop: { timeout } (or readyTimeout for readiness)",
+  size: "disk: { size }",
+};
+
+function unknownKey(key: string, value: unknown, cluster: string | undefined): FaultlineError {
+  const nested = NESTED[key];
+  const near = [...KNOWN_KEYS].find((k) => k.toLowerCase() === key.toLowerCase() || k === `${key}s` || `${k}s` === key || editDistance(k, key) <= 2);
+  return new FaultlineError({
+    code: "FAULTLINE_INVALID_OPTION",
+    message: `${key} is not an option of defineCluster(), received ${describeValue(value)}`,
+    hint: nested
+      ? `it belongs inside another option: ${nested}`
+      : `check the option's spelling${near ? ` (did you mean ${near}?)` : ""}: the options are ${[...KNOWN_KEYS].join(", ")}`,
+    option: key,
+    cluster,
+  });
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+/** Docker's reference grammar, loosely: no spaces, no leading dash (it would read as a flag). */
+const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
+const DOCKER_KEYS = ["image", "entrypoint", "volumes", "tmpfs"];
+
+function validateDocker(value: unknown, cluster: string | undefined): void {
+  const example = 'set docker: { image: "faultline/etcd:local" } (build one with `faultline image from-host`)';
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid("docker.image", "an image name", undefined, example, cluster);
+  const docker = value as Record<string, unknown>;
+  for (const key of Object.keys(docker)) {
+    if (!DOCKER_KEYS.includes(key))
+      throw invalid(`docker.${key}`, `left out: docker takes ${DOCKER_KEYS.join(", ")}`, key, "check the option's spelling", cluster);
+  }
+  if (typeof docker.image !== "string" || !IMAGE.test(docker.image)) {
+    throw invalid("docker.image", 'an image name such as "etcd:3.5" (no spaces, not starting with -)', docker.image, example, cluster);
+  }
+  const strings = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === "string");
+  if (docker.entrypoint !== undefined && !strings(docker.entrypoint)) {
+    throw invalid("docker.entrypoint", "an argv array", docker.entrypoint, 'e.g. entrypoint: ["/usr/local/bin/etcd"]; faultline never runs a shell', cluster);
+  }
+  if (docker.volumes !== undefined && !strings(docker.volumes)) {
+    throw invalid("docker.volumes", 'a list of "host:container" strings', docker.volumes, 'e.g. volumes: ["/srv/certs:/certs:ro"]', cluster);
+  }
+  const tmpfs = docker.tmpfs;
+  if (tmpfs !== undefined && (typeof tmpfs !== "object" || tmpfs === null || Array.isArray(tmpfs) || Object.values(tmpfs).some((v) => typeof v !== "string"))) {
+    throw invalid("docker.tmpfs", "an object of mount path -> mount options", tmpfs, 'e.g. tmpfs: { "/data": "size=64m" }', cluster);
   }
 }
 

@@ -66,6 +66,15 @@ export interface HttpProbeOptions {
 function http(options: HttpProbeOptions): NamedProbe {
   checkPortName("probes.http", options?.port);
   const path = options.path ?? "/";
+  // "health" would send `GET health`, which servers answer 400 until readyTimeout.
+  if (typeof path !== "string" || !path.startsWith("/")) {
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `probes.http path must start with "/", received ${describeValue(path)}`,
+      hint: 'e.g. probes.http({ port: "client", path: "/health" })',
+      option: "probes.http path",
+    });
+  }
   const timeout = toMs(options.timeout ?? "2s", { option: "probes.http timeout", positive: true });
   return named(`http(${options.port} ${path})`, async (node) => {
     const { status, body } = await httpGet(node.host, node.port(options.port), path, timeout);
@@ -98,6 +107,15 @@ export function httpGet(host: string, port: number, path: string, timeoutMs: num
 
 /** A line of the node's output matches `pattern`. */
 function log(pattern: RegExp): NamedProbe {
+  // A string has no .test(): every probe would throw a TypeError until readyTimeout.
+  if (!(pattern instanceof RegExp) && Object.prototype.toString.call(pattern) !== "[object RegExp]") {
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `probes.log pattern must be a regular expression, received ${describeValue(pattern)}`,
+      hint: "e.g. probes.log(/ready to serve/)",
+      option: "probes.log pattern",
+    });
+  }
   return named(`log(${pattern})`, async (node) => {
     if (!node.logs.tail(Infinity).some((line) => pattern.test(line))) throw new Error(`no log line matches ${pattern} yet`);
   });

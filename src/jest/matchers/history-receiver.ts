@@ -1,6 +1,7 @@
 /// <reference types="jest" />
 import { History } from "../../history/history";
 import { isOperationLike, type Operation } from "../../history/operation";
+import { markReceiverError } from "./cluster-receiver";
 import { formatAnomalies, type CheckResult } from "../../history/checkers/check-result";
 
 /** A TypeError carrying faultline's code, as Jest's own matchers throw for a wrong receiver. */
@@ -21,9 +22,7 @@ function matcherTypeError(
     `${color(what)} value must be ${expected}`,
     `${utils.printWithType(label, value, print)}\n\nHint: ${hint}`,
   );
-  const error = new TypeError(message) as TypeError & { code: string };
-  error.code = "FAULTLINE_MATCHER_RECEIVER";
-  return error;
+  return markReceiverError(new TypeError(message), `${matcher}.${what}`, hint);
 }
 
 /** The operations of a received History (from any module registry) or operation array. */

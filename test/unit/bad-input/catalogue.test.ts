@@ -1,0 +1,13 @@
+import { clusterSpecRows } from "./cluster-spec-rows";
+import { matcherRows } from "./matcher-rows";
+import { expectCoded, outcome, type Row } from "./catalogue";
+
+const tables: Record<string, Row[]> = { "cluster specs": clusterSpecRows, "matcher receivers": matcherRows };
+
+for (const [name, rows] of Object.entries(tables)) {
+  describe(`bad ${name} are refused with a coded error`, () => {
+    it.each(rows)("%s", async (_label, act, code, option, received) => {
+      expectCoded(await outcome(act), code, option, received);
+    });
+  });
+}
