@@ -13,6 +13,10 @@ type Element = TxnValue | typeof INIT;
 interface VersionOrder {
   readonly values: readonly TxnValue[];
   readonly position: ReadonlyMap<TxnValue, number>;
+  /** Positions in the longest read of elements nobody appended, or a failed transaction did; ascending. */
+  readonly bad: readonly number[];
+  /** Position in the longest read of the first element seen twice; Infinity when none is. */
+  readonly firstDuplicate: number;
 }
 
 /** A read's list; `null` from a committed transaction means the list was empty. */
@@ -50,8 +54,15 @@ export function inferListAppend(history: TxnHistory, builder: GraphBuilder, log:
   // key -> element -> appending transaction id * 2 + 1 when it is not that txn's last append to the key.
   const appends = new Map<TxnKey, Map<TxnValue, number>>();
   for (const txn of txns) {
-    let last: Map<TxnKey, TxnValue> | undefined;
-    for (const mop of txn.mops) {
+    const mops = txn.mops;
+    // Long transactions index their last append per key instead of scanning ahead from each.
+    let lastAppend: Map<TxnKey, number> | undefined;
+    if (mops.length > 32) {
+      lastAppend = new Map();
+      for (let i = 0; i < mops.length; i++) if (mops[i]![0] === "append") lastAppend.set(mops[i]![1], i);
+    }
+    for (let i = 0; i < mops.length; i++) {
+      const mop = mops[i]!;
       if (mop[0] === "w") {
         throw new FaultlineError({
           code: "FAULTLINE_HISTORY",
@@ -71,10 +82,8 @@ export function inferListAppend(history: TxnHistory, builder: GraphBuilder, log:
           hint: "list-append inference needs every element appended to a key once; have the workload pick fresh elements (a counter per key)",
         });
       }
-      byElement.set(element, txn.id * 2);
-      const before = (last ??= new Map()).get(key);
-      if (before !== undefined) byElement.set(before, txn.id * 2 + 1);
-      last.set(key, element);
+      const again = lastAppend ? lastAppend.get(key) !== i : appendsAgain(mops, i);
+      byElement.set(element, txn.id * 2 + (again ? 1 : 0));
     }
   }
   const appenderOf = (key: TxnKey, element: TxnValue): TxnRecord | undefined => {
@@ -84,10 +93,8 @@ export function inferListAppend(history: TxnHistory, builder: GraphBuilder, log:
 
   const longest = new Map<TxnKey, readonly TxnValue[]>();
   const longestBy = new Map<TxnKey, TxnRecord>();
-  const lostUpdate = new Map<TxnKey, Map<Element, TxnRecord[]>>();
   for (const txn of txns) {
     if (txn.type !== "ok") continue;
-    checkCommitted(txn, appends, txns, log, lostUpdate);
     for (const mop of txn.mops) {
       if (mop[0] !== "r") continue;
       const list = readList(mop[2]);
@@ -97,6 +104,60 @@ export function inferListAppend(history: TxnHistory, builder: GraphBuilder, log:
         longestBy.set(mop[1], txn);
       }
     }
+  }
+
+  // Version orders, and where in each longest read trouble starts, so a read that is a prefix
+  // of it is checked without looking up each of its elements.
+  const orders = new Map<TxnKey, VersionOrder>();
+  for (const [key, list] of longest) {
+    const position = new Map<TxnValue, number>();
+    const values: TxnValue[] = [];
+    const bad: number[] = [];
+    let firstDuplicate = Infinity;
+    const byElement = appends.get(key);
+    for (let i = 0; i < list.length; i++) {
+      const element = list[i]!;
+      if (position.has(element)) {
+        if (firstDuplicate === Infinity) firstDuplicate = i;
+        continue;
+      }
+      position.set(element, values.length);
+      values.push(element);
+      const entry = byElement?.get(element);
+      if (entry === undefined || txns[entry >> 1]!.type === "fail") bad.push(i);
+    }
+    orders.set(key, { values, position, bad, firstDuplicate });
+    reportDirtyUpdates(key, values, appenderOf, log);
+  }
+
+  const lostUpdate = new Map<TxnKey, Map<Element, TxnRecord[]>>();
+  const incompatible = new Set<TxnKey>();
+  for (const txn of txns) {
+    if (txn.type !== "ok") continue;
+    for (let m = 0; m < txn.mops.length; m++) {
+      const mop = txn.mops[m]!;
+      if (mop[0] !== "r") continue;
+      const key = mop[1];
+      const list = readList(mop[2]);
+      const full = longest.get(key)!;
+      if (isPrefix(list, full)) {
+        checkPrefixRead(txn, m, list, orders.get(key)!, full, appends, txns, log);
+        continue;
+      }
+      // Every committed read must be a prefix of the longest; if so the longest orders them all.
+      if (!incompatible.has(key)) {
+        incompatible.add(key);
+        const other = longestBy.get(key)!;
+        log.add({
+          kind: "incompatible-order",
+          key,
+          indexes: [txn.index, other.index],
+          description: `key ${formatAtom(key)}: operation ${txn.index} read ${formatReadValue(list)} but operation ${other.index} read ${formatReadValue(full)}; no single order of appends gives both`,
+        });
+      }
+      checkReadElements(txn, m, list, appends, txns, log);
+    }
+    if (touchesAKeyTwice(txn.mops)) checkWithinTxn(txn, log, lostUpdate);
   }
   for (const [key, byRead] of lostUpdate) {
     for (const [read, group] of byRead) {
@@ -108,38 +169,6 @@ export function inferListAppend(history: TxnHistory, builder: GraphBuilder, log:
         description: `operations ${group.map((t) => t.index).join(", ")} all read key ${formatAtom(key)} ${read === INIT ? "as empty" : `ending in ${formatAtom(read)}`} and all appended to it: each update is made without the others`,
       });
     }
-  }
-
-  // Every committed read must be a prefix of the longest; if so the longest orders them all.
-  const orders = new Map<TxnKey, VersionOrder>();
-  const reported = new Set<TxnKey>();
-  for (const txn of txns) {
-    if (txn.type !== "ok") continue;
-    for (const mop of txn.mops) {
-      if (mop[0] !== "r" || reported.has(mop[1])) continue;
-      const list = readList(mop[2]);
-      const full = longest.get(mop[1])!;
-      if (isPrefix(list, full)) continue;
-      reported.add(mop[1]);
-      const other = longestBy.get(mop[1])!;
-      log.add({
-        kind: "incompatible-order",
-        key: mop[1],
-        indexes: [txn.index, other.index],
-        description: `key ${formatAtom(mop[1])}: operation ${txn.index} read ${formatReadValue(list)} but operation ${other.index} read ${formatReadValue(full)}; no single order of appends gives both`,
-      });
-    }
-  }
-  for (const [key, list] of longest) {
-    const position = new Map<TxnValue, number>();
-    const values: TxnValue[] = [];
-    for (const element of list) {
-      if (position.has(element)) continue;
-      position.set(element, values.length);
-      values.push(element);
-    }
-    orders.set(key, { values, position });
-    reportDirtyUpdates(key, values, appenderOf, log);
   }
 
   /** The element appended just before `element` to `key`: INIT for the first. */
@@ -232,28 +261,34 @@ export function inferListAppend(history: TxnHistory, builder: GraphBuilder, log:
   return { explain };
 }
 
-/** The checks one committed transaction allows on its own, and its part in lost updates. */
-function checkCommitted(
-  txn: TxnRecord,
-  appends: ReadonlyMap<TxnKey, ReadonlyMap<TxnValue, number>>,
-  txns: readonly TxnRecord[],
-  log: AnomalyLog,
-  lostUpdate: Map<TxnKey, Map<Element, TxnRecord[]>>,
-): void {
+/** Whether the transaction appends to the key of `mops[at]` again after it. */
+function appendsAgain(mops: readonly MicroOp[], at: number): boolean {
+  const key = mops[at]![1];
+  for (let j = at + 1; j < mops.length; j++) if (mops[j]![0] === "append" && mops[j]![1] === key) return true;
+  return false;
+}
+
+/** Whether a transaction's micro-operations name some key more than once (only then can it be internally inconsistent). */
+function touchesAKeyTwice(mops: readonly MicroOp[]): boolean {
+  if (mops.length > 16) return new Set(mops.map((m) => m[1])).size < mops.length;
+  for (let i = 1; i < mops.length; i++) for (let j = 0; j < i; j++) if (mops[i]![1] === mops[j]![1]) return true;
+  return false;
+}
+
+/** Internal consistency of one committed transaction, and its part in lost updates. */
+function checkWithinTxn(txn: TxnRecord, log: AnomalyLog, lostUpdate: Map<TxnKey, Map<Element, TxnRecord[]>>): void {
   // What this transaction expects each key to hold: a whole list, or only its tail when it
-  // appended without reading first.
-  const expected = new Map<TxnKey, { known: boolean; list: TxnValue[] }>();
+  // appended without reading first. A read's own list is shared until an append copies it.
+  const expected = new Map<TxnKey, { known: boolean; list: readonly TxnValue[] }>();
   const firstRead = new Map<TxnKey, Element>();
   const appended = new Set<TxnKey>();
   let internalReported = false;
-  for (let m = 0; m < txn.mops.length; m++) {
-    const mop = txn.mops[m]!;
+  for (const mop of txn.mops) {
     const key = mop[1];
     if (mop[0] === "append") {
       const element = mop[2] as TxnValue;
       const state = expected.get(key);
-      if (state) state.list.push(element);
-      else expected.set(key, { known: false, list: [element] });
+      expected.set(key, state ? { known: state.known, list: [...state.list, element] } : { known: false, list: [element] });
       if (!appended.has(key)) {
         appended.add(key);
         const read = firstRead.get(key);
@@ -270,7 +305,6 @@ function checkCommitted(
     if (mop[0] !== "r") continue;
     const list = readList(mop[2]);
     if (!appended.has(key) && !firstRead.has(key)) firstRead.set(key, list.length ? list[list.length - 1]! : INIT);
-    checkReadElements(txn, m, list, appends, txns, log);
     const state = expected.get(key);
     if (state && !internalReported) {
       const consistent = state.known
@@ -287,7 +321,56 @@ function checkCommitted(
         });
       }
     }
-    expected.set(key, { known: true, list: [...list] });
+    expected.set(key, { known: true, list });
+  }
+}
+
+/**
+ * The checks on a committed read that is a prefix of its key's longest read: which of its
+ * elements are aborted or garbage, and whether it holds duplicates, is known from where those
+ * start in the longest read; only its last element and the transaction's own later appends
+ * need looking up.
+ */
+function checkPrefixRead(
+  txn: TxnRecord,
+  at: number,
+  list: readonly TxnValue[],
+  order: VersionOrder,
+  full: readonly TxnValue[],
+  appends: ReadonlyMap<TxnKey, ReadonlyMap<TxnValue, number>>,
+  txns: readonly TxnRecord[],
+  log: AnomalyLog,
+): void {
+  if (list.length === 0) return;
+  const key = txn.mops[at]![1];
+  if ((order.bad.length && order.bad[0]! < list.length) || order.firstDuplicate < list.length) {
+    checkReadElements(txn, at, list, appends, txns, log);
+    return;
+  }
+  const k = formatAtom(key);
+  const last = list[list.length - 1]!;
+  const entry = appends.get(key)!.get(last)!;
+  const writer = txns[entry >> 1]!;
+  if (entry & 1 && writer !== txn) {
+    log.add({
+      kind: "G1b",
+      key,
+      indexes: [txn.index, writer.index],
+      description: `operation ${txn.index} read ${k} = ${shortList(list)}, ending in ${formatAtom(last)}, which operation ${writer.index} appended but then appended more to ${k} (intermediate read)`,
+    });
+  }
+  for (let j = at + 1; j < txn.mops.length; j++) {
+    const later = txn.mops[j]!;
+    if (later[0] !== "append" || later[1] !== key) continue;
+    const p = order.position.get(later[2] as TxnValue);
+    if (p !== undefined && p < list.length && full[p] === later[2]) {
+      log.add({
+        kind: "future-read",
+        key,
+        indexes: [txn.index],
+        description: `operation ${txn.index} read ${k} = ${shortList(list)}, including ${formatAtom(later[2])}, which it appends itself only later: ${txn.mops.map(formatMicroOp).join(" ")}`,
+      });
+    }
   }
 }
 
