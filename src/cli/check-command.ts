@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { isFaultlineError } from "../common/errors";
+import { FaultlineError, isFaultlineError } from "../common/errors";
 import { formatMs, toMs, type Duration } from "../common/duration";
-import { HISTORY_FORMATS, parseHistory, type HistoryFormat } from "../history/formats/parse-history";
-import { parseEdn } from "../history/formats/edn";
+import { HISTORY_FORMATS, detectFormat, parseHistory, type HistoryFormat } from "../history/formats/parse-history";
+import { parseEdn, toEdn } from "../history/formats/edn";
 import { checkLinearizable, DEFAULT_BUDGET, type LinearizabilityResult } from "../history/linearizability/check-linearizable";
 import { casRegister } from "../history/models/cas-register";
 import { counter } from "../history/models/counter";
@@ -34,7 +34,8 @@ Checks a history for linearizability.
   --format    auto (default) | ${HISTORY_FORMATS.join(" | ")}
               jepsen: jepsen.util log lines; edn/kv: one EDN map per line; jsonl: History.toJSONL()
   --budget    time the search may take, e.g. 10s (default ${String(DEFAULT_BUDGET)}); then the verdict is unknown
-  --initial   the model's initial value as EDN, e.g. '""' for Porcupine's kv files (default nil)
+  --initial   the model's initial value as EDN (default nil; "" for Porcupine's kv format,
+              whose store reads a missing key as "")
   --json      print the result as JSON
 
 exit status: 0 linearizable, 1 not linearizable, 2 unknown (budget spent),
@@ -73,7 +74,15 @@ function parseArgs(argv: readonly string[]): CheckArgs | "help" {
     if (value === undefined) throw new UsageError(`--${name} needs a value`);
     switch (name) {
       case "model":
-        if (!(value in MODELS)) throw new UsageError(`unknown model "${value}"; expected one of ${Object.keys(MODELS).join(", ")}`);
+        // Own keys only: "__proto__" or "toString" are not models.
+        if (!Object.hasOwn(MODELS, value)) {
+          throw new FaultlineError({
+            code: "FAULTLINE_INVALID_OPTION",
+            option: "--model",
+            message: `unknown model "${value}"; expected one of ${Object.keys(MODELS).join(", ")}`,
+            hint: `pick one of the built-in models: ${Object.keys(MODELS).join(", ")}`,
+          });
+        }
         args.model = value;
         break;
       case "format":
@@ -105,6 +114,21 @@ function parseArgs(argv: readonly string[]): CheckArgs | "help" {
 
 const EXIT = { ok: 0, illegal: 1, unknown: 2 } as const;
 
+/** Models whose `--initial` means something. */
+const WITH_INITIAL = new Set(["register", "cas-register", "kv", "counter"]);
+
+/**
+ * The initial value to check with: `--initial` when given; `""` for the kv model on Porcupine's
+ * key-value format, whose store reads a missing key as `""` (nil there would make every
+ * history that reads an unwritten key look non-linearizable); else the model's default.
+ */
+function initialValue(args: CheckArgs, format: HistoryFormat | undefined): { value: unknown; shown: boolean; why?: string } {
+  const shown = WITH_INITIAL.has(args.model);
+  if (args.initial !== undefined) return { value: args.initial, shown, why: "--initial" };
+  if (args.model === "kv" && format === "kv") return { value: "", shown, why: `Porcupine's kv format reads a missing key as ""; --initial overrides` };
+  return { value: args.model === "counter" ? 0 : null, shown };
+}
+
 /**
  * `faultline check <file> --model <name>`: reads a history, checks it, prints the verdict and
  * its explanation. `argv` are the arguments after `check`. Resolves to the exit status.
@@ -114,6 +138,10 @@ export async function runCheck(argv: string[], out: NodeJS.WritableStream): Prom
   try {
     args = parseArgs(argv);
   } catch (error) {
+    if (isFaultlineError(error) && error.code === "FAULTLINE_INVALID_OPTION") {
+      out.write(`faultline check: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}\n${USAGE}`);
+      return 64;
+    }
     if (!(error instanceof UsageError)) throw error;
     out.write(`faultline check: ${error.message}\n\n${USAGE}`);
     return 64;
@@ -131,10 +159,12 @@ export async function runCheck(argv: string[], out: NodeJS.WritableStream): Prom
   }
   let result: LinearizabilityResult;
   let count: number;
+  const format = args.format === "auto" ? detectFormat(text) : args.format;
+  const initial = initialValue(args, format);
   try {
     const ops = parseHistory(text, { format: args.format, source: args.file });
     count = ops.length;
-    result = checkLinearizable(ops, MODELS[args.model]!(args.initial), { budget: args.budget });
+    result = checkLinearizable(ops, MODELS[args.model]!(initial.value), { budget: args.budget });
   } catch (error) {
     if (!isFaultlineError(error)) throw error;
     out.write(`faultline check: ${error.message}\n`);
@@ -142,9 +172,10 @@ export async function runCheck(argv: string[], out: NodeJS.WritableStream): Prom
   }
   if (args.json) {
     const { message, ...data } = result;
-    out.write(`${JSON.stringify({ file: args.file, ...data, message }, null, 2)}\n`);
+    out.write(`${JSON.stringify({ file: args.file, format, ...(initial.shown ? { initial: initial.value ?? null } : {}), ...data, message }, null, 2)}\n`);
   } else {
-    out.write(`${args.file}: ${count} operations, model ${args.model}, budget ${formatMs(toMs(args.budget))}\n${result.message}\n`);
+    const initialText = initial.shown ? `, initial ${toEdn(initial.value)}${initial.why ? ` (${initial.why})` : ""}` : "";
+    out.write(`${args.file}: ${count} operations, model ${args.model}${initialText}, budget ${formatMs(toMs(args.budget))}\n${result.message}\n`);
   }
   return EXIT[result.verdict];
 }

@@ -14,9 +14,15 @@ for (const c of ' \t\n\r,()[]{}";') DELIMITER[c.charCodeAt(0)] = 1;
 const ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\", b: "\b", f: "\f", "/": "/" };
 const NUMBER = /^[+-]?(\d+(\.\d*)?([eE][+-]?\d+)?|\.\d+)[NM]?$/;
 const RATIO = /^[+-]?\d+\/\d+$/;
+/**
+ * How deep values may nest. Histories nest a few levels; the bound keeps a hostile or corrupt
+ * file from overflowing the stack of this recursive reader with a plain RangeError.
+ */
+export const MAX_EDN_DEPTH = 1000;
 
 class EdnReader {
   pos = 0;
+  depth = 0;
   constructor(
     readonly text: string,
     readonly where: string,
@@ -48,6 +54,22 @@ class EdnReader {
   }
 
   read(): EdnValue {
+    if (++this.depth > MAX_EDN_DEPTH) this.tooDeep();
+    const value = this.readValue();
+    this.depth--;
+    return value;
+  }
+
+  tooDeep(): never {
+    const line = this.text.slice(0, this.pos).split("\n").length;
+    throw new FaultlineError({
+      code: "FAULTLINE_PARSE",
+      message: `${this.where}: values nested more than ${MAX_EDN_DEPTH} deep at ${line > 1 ? `line ${line}, ` : ""}offset ${this.pos}`,
+      hint: `operation values in a history nest a few levels at most; this input is corrupt or not a history (faultline reads EDN at most ${MAX_EDN_DEPTH} levels deep)`,
+    });
+  }
+
+  readValue(): EdnValue {
     this.skipSpace();
     const c = this.text[this.pos];
     if (c === undefined) this.fail("unexpected end of input");

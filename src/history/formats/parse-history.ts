@@ -21,13 +21,18 @@ export interface ParseHistoryOptions {
   source?: string;
 }
 
-/** Guesses the format from the first line that is not blank or a comment; undefined if none fits. */
+/**
+ * Guesses the format from the first line that is not blank or a comment (`kv` for EDN maps
+ * with a `:key`, as Porcupine writes them); undefined if none fits.
+ */
 export function detectFormat(text: string): HistoryFormat | undefined {
   for (const raw of text.split("\n", 200)) {
     const line = raw.trim();
     if (line === "" || line.startsWith(";") || line.startsWith("#") || line.startsWith("//")) continue;
     if (line.startsWith('{"')) return "jsonl";
-    if (line.startsWith("{:") || line.startsWith("[{")) return "edn";
+    // Porcupine's key-value files: EDN maps with a :key beside the :value.
+    if (line.startsWith("{:")) return /[{,]\s*:key\s/.test(line) ? "kv" : "edn";
+    if (line.startsWith("[{")) return "edn";
     if (line.includes("jepsen.util") || /^(\d+|:[\w.-]+)\s+:(invoke|ok|fail|info)\s/.test(line)) return "jepsen";
   }
   return undefined;

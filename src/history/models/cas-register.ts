@@ -41,7 +41,7 @@ export function casRegister<V = unknown>(options: RegisterOptions<V> = {}): Mode
       return stepReadWrite(state, input, input.value, output) ?? REJECT;
     },
     explain: (state, input, output) =>
-      input.f === CAS ? explainCas(state, casPair(input), output, "the register") : explainReadWrite(state, input, output, "the register"),
+      input.f === CAS ? explainCas(state, casPair(input), output, "the register") : explainReadWrite(state, input, output, "the register", initial),
     functions: ["read", "r", "get", "write", "w", "put", "set", CAS],
     readOnly: isRead,
   });

@@ -75,7 +75,7 @@ export function kv<V = unknown>(options: KvOptions<V> = {}): Model<KvState> {
       const what = `key ${formatValue(key)}`;
       if (input.f === "cas") return explainCas(state, pairOf(value, "kv cas value"), resultOf(key, output), what);
       if (input.f === "append") return `cannot append to ${what}, which holds ${formatValue(state)}`;
-      return explainReadWrite(state, input, resultOf(key, output), what);
+      return explainReadWrite(state, input, resultOf(key, output), what, initial);
     },
     functions: ["read", "r", "get", "write", "w", "put", "set", "append", "cas"],
     readOnly: isRead,

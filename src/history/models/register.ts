@@ -1,4 +1,5 @@
 import { formatValue } from "../describe";
+import { toEdn } from "../formats/edn";
 import { REJECT, accept, defineModel, sameValue, type Model, type ModelInput, type ModelOutput, type StepResult } from "./model";
 
 /** Options of {@link register} and `casRegister`. */
@@ -17,11 +18,32 @@ export function stepReadWrite<V>(state: V, input: ModelInput<unknown>, value: un
   return undefined;
 }
 
-/** @internal Explains a rejected read; writes are never rejected. */
-export function explainReadWrite(state: unknown, input: ModelInput<unknown>, output: ModelOutput<unknown>, what: string): string | undefined {
-  if (READS.has(input.f) && output.known)
-    return `read ${formatValue(output.value)}, so ${what} must hold ${formatValue(output.value)}; it holds ${formatValue(state)}`;
-  return undefined;
+/** Values a store commonly returns for something never written. */
+function looksInitial(value: unknown): boolean {
+  return value === null || value === undefined || value === "" || value === 0 || (Array.isArray(value) && value.length === 0);
+}
+
+/**
+ * @internal Explains a rejected read; writes are never rejected. A read of what looks like an
+ * unwritten value, other than the model's initial one, may be a wrong initial value rather
+ * than a bug: the explanation says so.
+ */
+export function explainReadWrite(
+  state: unknown,
+  input: ModelInput<unknown>,
+  output: ModelOutput<unknown>,
+  what: string,
+  initial: unknown = null,
+): string | undefined {
+  if (!READS.has(input.f) || !output.known) return undefined;
+  const read = output.value;
+  let text = `read ${formatValue(read)}, so ${what} must hold ${formatValue(read)}; it holds ${formatValue(state)}`;
+  if (looksInitial(read) && !sameValue(read, initial)) {
+    text +=
+      `. This verdict depends on the initial value, ${formatValue(initial)}: if the store reads a value never written as ${formatValue(read)},` +
+      ` check with { initial: ${formatValue(read)} } (faultline check --initial '${toEdn(read)}')`;
+  }
+  return text;
 }
 
 /** @internal */
@@ -44,7 +66,7 @@ export function register<V = unknown>(options: RegisterOptions<V> = {}): Model<V
     name: "register",
     init: () => initial,
     step: (state, input, output) => stepReadWrite(state, input, input.value, output) ?? REJECT,
-    explain: (state, input, output) => explainReadWrite(state, input, output, "the register"),
+    explain: (state, input, output) => explainReadWrite(state, input, output, "the register", initial),
     functions: [...READS, ...WRITES],
     readOnly: isRead,
   });

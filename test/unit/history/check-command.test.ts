@@ -56,10 +56,40 @@ describe("faultline check", () => {
 
   it("reads kv files with an initial value and prints JSON on request", async () => {
     const file = write("kv.txt", '{:process 0, :type :invoke, :f :get, :key "a", :value nil}\n{:process 0, :type :ok, :f :get, :key "a", :value ""}\n');
-    expect((await run(file, "--model", "kv")).code).toBe(1);
     const { code, output } = await run(file, "--model", "kv", "--initial", '""', "--json");
     expect(code).toBe(0);
-    expect(JSON.parse(output)).toMatchObject({ verdict: "ok", valid: true, model: "kv", partitions: 1 });
+    expect(JSON.parse(output)).toMatchObject({ verdict: "ok", valid: true, model: "kv", partitions: 1, format: "kv", initial: "" });
+  });
+
+  it('checks Porcupine\'s kv format with its initial value "" by default, and says so', async () => {
+    const file = write(
+      "porcupine-kv.txt",
+      '{:process 0, :type :invoke, :f :get, :key "a", :value nil}\n{:process 0, :type :ok, :f :get, :key "a", :value ""}\n',
+    );
+    const { code, output } = await run(file, "--model", "kv");
+    expect(output).toContain('initial "" (Porcupine\'s kv format reads a missing key as ""; --initial overrides)');
+    expect(output).toContain("linearizable (1 operations, model kv");
+    expect(code).toBe(0);
+  });
+
+  it("says when a verdict depends on the initial value", async () => {
+    const file = write(
+      "porcupine-kv-nil.txt",
+      '{:process 0, :type :invoke, :f :get, :key "a", :value nil}\n{:process 0, :type :ok, :f :get, :key "a", :value ""}\n',
+    );
+    const { code, output } = await run(file, "--model", "kv", "--initial", "nil");
+    expect(code).toBe(1);
+    expect(output).toContain("initial nil (--initial)");
+    expect(output).toContain(
+      `This verdict depends on the initial value, nil: if the store reads a value never written as "", check with { initial: "" } (faultline check --initial '""')`,
+    );
+  });
+
+  it.each(["__proto__", "toString", "constructor", "hasOwnProperty"])("refuses --model %s with a coded error listing the models", async (name) => {
+    const { code, output } = await run(write("ok-model.log", OK_LOG), "--model", name);
+    expect(code).toBe(64);
+    expect(output).toContain(`unknown model "${name}"; expected one of register, cas-register, kv, set, counter, fifo-queue, unordered-queue, mutex`);
+    expect(output).toContain("hint: pick one of the built-in models");
   });
 
   it.each([

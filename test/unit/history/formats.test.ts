@@ -65,6 +65,7 @@ describe("history formats", () => {
   it("detects each format from its first operation line", () => {
     expect(detectFormat("INFO  jepsen.util - 0\t:invoke\t:read\tnil\n")).toBe("jepsen");
     expect(detectFormat("\n{:process 0, :type :invoke, :f :read}\n")).toBe("edn");
+    expect(detectFormat('{:process 9, :type :invoke, :f :append, :key "0", :value "x 9 0 y"}\n')).toBe("kv");
     expect(detectFormat('{"index":0,"process":0}\n')).toBe("jsonl");
     expect(detectFormat("hello\n")).toBeUndefined();
     expect(() => parseHistory("hello\n", { source: "x.txt" })).toThrow(
@@ -97,5 +98,21 @@ describe("history formats", () => {
     expect(toEdn({ a: [1, "x"], "not a keyword": null, big: 5n })).toBe('{:a [1 "x"], "not a keyword" nil, :big 5N}');
     expect(parseEdn(toEdn({ s: "tab\there \u0001", n: -0.5 }))).toEqual({ s: "tab\there \u0001", n: -0.5 });
     expect(() => parseEdn("[1 2")).toThrow(/missing "]"/);
+  });
+
+  it("refuses EDN nested deeper than a history ever is with a coded error, not a stack overflow", () => {
+    const deep = "[".repeat(200_000) + "]".repeat(200_000);
+    expect(() => parseEdn(deep, "deep.edn")).toThrow(
+      expect.objectContaining({
+        code: "FAULTLINE_PARSE",
+        message: expect.stringContaining("deep.edn: values nested more than 1000 deep"),
+        hint: expect.stringContaining("not a history"),
+      }),
+    );
+    const line = `{:process 0, :type :invoke, :f :write, :value ${"{:a ".repeat(200_000)}1${"}".repeat(200_000)}}\n`;
+    expect(() => parseHistory(line, { source: "deep-map.edn" })).toThrow(expect.objectContaining({ code: "FAULTLINE_PARSE" }));
+    expect(() => parseEdn(`${"#tag ".repeat(200_000)}1`)).toThrow(expect.objectContaining({ code: "FAULTLINE_PARSE" }));
+    // Deep enough for any real value still reads.
+    expect(parseEdn("[".repeat(500) + "]".repeat(500))).toBeInstanceOf(Array);
   });
 });
