@@ -49,3 +49,17 @@ export function bruteForceLinearizable<S>(ops: readonly Operation[], spec: Spec<
   };
   return visit(initial, 0);
 }
+
+/** Per-key string values, a missing key reading as "" (Porcupine's store), written separately from src/. */
+export const kvSpec: Spec<Readonly<Record<string, string>>> = (state, f, value, result) => {
+  const [key, arg] = value as [string, string | null];
+  const current = state[key] ?? "";
+  if (f === "get") {
+    if (!result.known) return state;
+    const read = result.value as [string, string] | string;
+    return (Array.isArray(read) ? read[1] : read) === current ? state : undefined;
+  }
+  if (f === "put") return { ...state, [key]: arg! };
+  if (f === "append") return { ...state, [key]: current + arg! };
+  throw new Error(`unknown f ${f}`);
+};
