@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FaultlineError } from "../common/errors";
+import { FaultlineError, describeValue } from "../common/errors";
 import { toMs, type Duration } from "../common/duration";
 import { wallNow } from "../common/timers";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
@@ -167,6 +167,15 @@ export function clock(options: ClockOptions): Fault {
       message: `clock.rate must be a positive number, received ${String(rate)}`,
       hint: "e.g. { rate: 2 } for a clock running twice as fast",
       option: "clock.rate",
+    });
+  }
+  if (options.offset === undefined && options.rate === undefined) {
+    // +0s ×1 would be reported as a clock fault while changing nothing.
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `clock needs an offset and/or a rate, received ${describeValue(options)}`,
+      hint: 'e.g. { offset: "-10m" } or { rate: 2 }',
+      option: "clock",
     });
   }
   const shown = `${seconds >= 0 ? "+" : ""}${seconds}s${rate !== 1 ? ` ×${rate}` : ""}`;

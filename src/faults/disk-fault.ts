@@ -1,6 +1,21 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, closeSync, copyFileSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { FaultlineError, describeValue } from "../common/errors";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import type { Node } from "../cluster/types";
@@ -158,7 +173,13 @@ function withoutWriteBits(c: FaultlineCluster, node: Node): Undo {
         try {
           chmodSync(path, mode);
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new FaultlineError({ code: "FAULTLINE_FAULT_FAILED", message: `could not restore the mode of ${path}: ${(error as Error).message}`, cluster: c.name, node: node.name });
+          if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+            throw new FaultlineError({
+              code: "FAULTLINE_FAULT_FAILED",
+              message: `could not restore the mode of ${path}: ${(error as Error).message}`,
+              cluster: c.name,
+              node: node.name,
+            });
         }
       }
     },
@@ -185,7 +206,8 @@ function fill(c: FaultlineCluster, node: Node): Undo {
       option: onDocker ? "docker.tmpfs" : "disk.size",
     });
   const inContainer = !c.spec.disk?.size && dockerDataDirTmpfs(c, node);
-  if (!c.spec.disk?.size && !inContainer) throw unsupported("a full disk needs the data dirs on a size-limited filesystem, and this cluster does not declare one");
+  if (!c.spec.disk?.size && !inContainer)
+    throw unsupported("a full disk needs the data dirs on a size-limited filesystem, and this cluster does not declare one");
   const ns = namespaceOf(node);
   if (inContainer && !ns.argv.length) {
     // The tmpfs exists only in the container's mount namespace, reached through /proc/<pid>/root.
@@ -194,7 +216,7 @@ function fill(c: FaultlineCluster, node: Node): Undo {
       message: node.pid
         ? `the data dir's tmpfs is inside container pid ${node.pid}, and this process may not enter its mount namespace (/proc/${node.pid}/root)`
         : "the data dir's tmpfs is inside a container whose host pid is unknown (a remote engine), so faultline cannot reach it to fill it",
-      hint: "run the tests as root on the Docker host, or use disk: { size: \"64m\" } (root: a host tmpfs bind-mounted into the container)",
+      hint: 'run the tests as root on the Docker host, or use disk: { size: "64m" } (root: a host tmpfs bind-mounted into the container)',
       cluster: c.name,
       node: node.name,
       option: "docker.tmpfs",
@@ -204,12 +226,15 @@ function fill(c: FaultlineCluster, node: Node): Undo {
   // the tmpfs at the path as given; a host tmpfs is mounted at the real path.
   const pid = ns.argv.length ? node.pid! : "self";
   const type = mountAt(realpathSync(node.dataDir), pid) ?? mountAt(node.dataDir, pid);
-  if (type !== "tmpfs") throw unsupported(`the data dir ${node.dataDir} is not a tmpfs mount of its own (${type === undefined ? "no mount there" : `it is ${type}`}), so faultline will not fill it`);
+  if (type !== "tmpfs")
+    throw unsupported(
+      `the data dir ${node.dataDir} is not a tmpfs mount of its own (${type === undefined ? "no mount there" : `it is ${type}`}), so faultline will not fill it`,
+    );
   const ballast = join(`${ns.root}${node.dataDir}`, BALLAST);
   const fd = openSync(ballast, "w");
   const chunk = Buffer.alloc(1 << 20);
   try {
-    for (let size = chunk.length; size >= 1; ) {
+    for (let size = chunk.length; size >= 1;) {
       try {
         writeSync(fd, chunk, 0, size);
       } catch (error) {
@@ -236,7 +261,14 @@ async function corrupt(c: FaultlineCluster, node: Node, options: DiskOptions, ra
   const candidates = files(node.dataDir).filter((f) => !f.endsWith(BALLAST) && statSync(f).size > 0);
   const file = options.path ? join(node.dataDir, options.path) : candidates.sort((a, b) => statSync(b).size - statSync(a).size)[0];
   if (!file || !candidates.includes(file)) {
-    throw new FaultlineError({ code: "FAULTLINE_FAULT_FAILED", message: `no file to corrupt${options.path ? ` at ${options.path}` : ""} in ${node.dataDir}`, hint: "name an existing, non-empty file with path (relative to the data dir)", cluster: c.name, node: node.name, option: "disk.path" });
+    throw new FaultlineError({
+      code: "FAULTLINE_FAULT_FAILED",
+      message: `no file to corrupt${options.path ? ` at ${options.path}` : ""} in ${node.dataDir}`,
+      hint: "name an existing, non-empty file with path (relative to the data dir)",
+      cluster: c.name,
+      node: node.name,
+      option: "disk.path",
+    });
   }
   const name = relative(node.dataDir, file);
   // The backup lives outside the data dir: a node that lists its files must not meet ours.
@@ -270,11 +302,22 @@ async function corrupt(c: FaultlineCluster, node: Node, options: DiskOptions, ra
 
 function validate(options: DiskOptions): void {
   const invalid = (option: string, expected: string, value: unknown): FaultlineError =>
-    new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `disk.${option} must be ${expected}, received ${describeValue(value)}`, hint: 'e.g. faults.disk({ node: "n1", mode: "corrupt", bits: 8 })', option: `disk.${option}` });
+    new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `disk.${option} must be ${expected}, received ${describeValue(value)}`,
+      hint: 'e.g. faults.disk({ node: "n1", mode: "corrupt", bits: 8 })',
+      option: `disk.${option}`,
+    });
   if (!["readonly", "full", "corrupt"].includes(options?.mode)) throw invalid("mode", '"readonly", "full" or "corrupt"', options?.mode);
   if (options.bits !== undefined && (!Number.isInteger(options.bits) || options.bits < 1)) throw invalid("bits", "a whole number of at least 1", options.bits);
-  if (options.truncate !== undefined && (!Number.isInteger(options.truncate) || options.truncate < 0)) throw invalid("truncate", "a whole number of bytes", options.truncate);
-  if (options.path !== undefined && (typeof options.path !== "string" || options.path === "")) throw invalid("path", "a file path relative to the data dir", options.path);
+  if (options.truncate !== undefined && (!Number.isInteger(options.truncate) || options.truncate < 0))
+    throw invalid("truncate", "a whole number of bytes", options.truncate);
+  // The file is corrupted from the host, as root: a path out of the data dir would flip bits in any file.
+  if (
+    options.path !== undefined &&
+    (typeof options.path !== "string" || options.path === "" || isAbsolute(options.path) || options.path.split(/[\\/]/).includes(".."))
+  )
+    throw invalid("path", "a file path relative to the data dir, inside it", options.path);
 }
 
 /** Disk faults on a node's data dir. A corrupted node is left stopped — start it to see how it copes; heal puts the bytes back and restarts it if it was running. */
@@ -299,12 +342,21 @@ export function disk(options: DiskOptions): Fault {
         throw error;
       }
       return activeFault({
-        id: context.id, kind: "disk", description: `disk ${options.mode} on ${describeTargets(options.node, nodes)}${applied.map((a) => a.detail ?? "").join("")}`,
-        targets: nodes.map((n) => n.name), mechanism: [...new Set(applied.map((a) => a.mechanism))].join(", "),
+        id: context.id,
+        kind: "disk",
+        description: `disk ${options.mode} on ${describeTargets(options.node, nodes)}${applied.map((a) => a.detail ?? "").join("")}`,
+        targets: nodes.map((n) => n.name),
+        mechanism: [...new Set(applied.map((a) => a.mechanism))].join(", "),
         undo: async () => {
           // Every target gets its undo even if one fails; the first failure is the one reported.
           const results = [];
-          for (const done of [...applied].reverse()) results.push(await done.undo().then(() => undefined, (error: unknown) => ({ error })));
+          for (const done of [...applied].reverse())
+            results.push(
+              await done.undo().then(
+                () => undefined,
+                (error: unknown) => ({ error }),
+              ),
+            );
           const failed = results.find((r) => r !== undefined);
           if (failed) throw failed.error;
         },

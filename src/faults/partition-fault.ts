@@ -101,8 +101,62 @@ function cutClients(cluster: Cluster, nodes: readonly Node[]): () => void {
   };
 }
 
+function invalidShape(option: string, expected: string, value: unknown, hint: string): FaultlineError {
+  return new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `${option} must be ${expected}, received ${describeValue(value)}`, hint, option });
+}
+
+/**
+ * The shape's form, when the fault is defined: `oneWay: "yes"` would have cut one way and
+ * `{}` would fail only once the test ran. Names are checked against the cluster at apply.
+ */
+function checkShape(options: PartitionOptions): void {
+  const given = SHAPES.filter((key) => options[key] !== undefined && options[key] !== false);
+  if (given.length !== 1) {
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `a partition needs exactly one of ${SHAPES.join(", ")}; received ${given.length ? given.join(" and ") : "none"}`,
+      hint: 'e.g. withFault("partition", { isolate: "leader" }, …) or { halves: true }',
+      option: "partition",
+    });
+  }
+  for (const key of ["halves", "majoritiesRing", "oneWay", "clients"] as const) {
+    if (options[key] !== undefined && typeof options[key] !== "boolean")
+      throw invalidShape(`partition.${key}`, "true or false", options[key], `e.g. { ${key}: true }`);
+  }
+  if (options.bridge !== undefined && options.bridge !== true && (typeof options.bridge !== "string" || options.bridge === "")) {
+    throw invalidShape(
+      "partition.bridge",
+      "true or the name of the bridge node",
+      options.bridge,
+      '{ bridge: true } picks the middle node; { bridge: "n2" } names it',
+    );
+  }
+  const groupsHint = 'e.g. { groups: [["n1"], ["n2", "n3"]] }: lists of node names or indexes, each node in one';
+  if (options.groups !== undefined) {
+    const groups = options.groups as unknown;
+    const one = (v: unknown): boolean => (typeof v === "string" && v !== "") || (typeof v === "number" && Number.isInteger(v) && v >= 0);
+    if (!Array.isArray(groups) || groups.length === 0 || groups.some((g) => !Array.isArray(g) || g.length === 0 || !g.every(one))) {
+      throw invalidShape("partition.groups", "non-empty lists of nodes (unlisted nodes form one more group)", groups, groupsHint);
+    }
+    const all = (groups as unknown[][]).flat();
+    if (new Set(all).size !== all.length) throw invalidShape("partition.groups", "lists naming each node once", groups, groupsHint);
+  }
+  if (options.grudge !== undefined) {
+    const grudge = options.grudge as unknown;
+    if (
+      typeof grudge !== "object" ||
+      grudge === null ||
+      Array.isArray(grudge) ||
+      Object.values(grudge).some((v) => !Array.isArray(v) || !v.every((n) => typeof n === "string"))
+    ) {
+      throw invalidShape("partition.grudge", "an object of node name -> names of the nodes it cannot hear", grudge, 'e.g. { grudge: { n1: ["n2", "n3"] } }');
+    }
+  }
+}
+
 /** A network partition between the cluster's nodes, by the provisioner's own means. */
 export function partition(options: PartitionOptions): Fault {
+  checkShape(options ?? {});
   checkSelector("partition", options.isolate, "isolate");
   if (typeof options.minority !== "boolean") checkSelector("partition", options.minority, "minority");
   return {

@@ -39,7 +39,7 @@ export function schedule(options: ScheduleOptions): Fault {
   if (!Array.isArray(options.faults) || options.faults.length === 0 || options.faults.some((f) => typeof f?.apply !== "function")) {
     throw new FaultlineError({
       code: "FAULTLINE_INVALID_OPTION",
-      message: "schedule needs a non-empty list of faults",
+      message: `schedule needs a non-empty list of faults (from faults.*), received ${describeValue(options.faults)}`,
       hint: 'e.g. faults.schedule({ faults: [faults.kill(), faults.pause()], interval: "2s" })',
       option: "schedule.faults",
     });

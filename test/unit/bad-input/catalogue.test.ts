@@ -1,8 +1,9 @@
 import { clusterSpecRows } from "./cluster-spec-rows";
+import { faultRows } from "./fault-rows";
 import { matcherRows } from "./matcher-rows";
 import { expectCoded, outcome, type Row } from "./catalogue";
 
-const tables: Record<string, Row[]> = { "cluster specs": clusterSpecRows, "matcher receivers": matcherRows };
+const tables: Record<string, Row[]> = { "cluster specs": clusterSpecRows, "matcher receivers": matcherRows, "fault options": faultRows };
 
 for (const [name, rows] of Object.entries(tables)) {
   describe(`bad ${name} are refused with a coded error`, () => {
