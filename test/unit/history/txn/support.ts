@@ -122,3 +122,63 @@ export function simulate(steps: readonly SimStep[], kind: "list-append" | "rw-re
   while (queue.length) tick();
   return out;
 }
+
+/**
+ * A concurrent history of a snapshot-isolation list store: a transaction reads the state
+ * committed when it was invoked (plus its own appends) and commits when it completes, unless a
+ * transaction that committed in between wrote one of its keys (first committer wins: `fail`).
+ */
+export function simulateSnapshotIsolation(steps: readonly SimStep[]): Operation[] {
+  const committed = new Map<number | string, readonly (string | number)[]>();
+  const lastWrite = new Map<number | string, number>();
+  let commits = 0;
+  let counter = 0;
+  const out: Operation[] = [];
+  const busy = new Set<number>();
+  let queue: { at: number; run: () => void }[] = [];
+  let clock = 0;
+  let nextFresh = 100;
+  for (const step of steps) {
+    let process = step.process;
+    while (busy.has(process)) process = nextFresh++;
+    const txn: Txn = step.mops.map(([write, key]): MicroOp => (write ? ["append", key, ++counter] : ["r", key, null]));
+    busy.add(process);
+    out.push({ index: out.length, process, type: "invoke", f: "txn", value: txn });
+    const snapshot = new Map(committed);
+    const start = commits;
+    queue.push({
+      at: clock + step.applyDelay + step.completeDelay,
+      run: () => {
+        const keys = [...new Set(txn.filter((m) => m[0] === "append").map((m) => m[1]))];
+        busy.delete(process);
+        if (keys.some((k) => (lastWrite.get(k) ?? 0) > start)) {
+          out.push({ index: out.length, process, type: "fail", f: "txn", value: txn });
+          return;
+        }
+        const local = new Map<number | string, (string | number)[]>();
+        const done = txn.map((mop): MicroOp => {
+          const [f, key, value] = mop;
+          let list = local.get(key);
+          if (!list) local.set(key, (list = [...(snapshot.get(key) ?? [])]));
+          if (f === "append") {
+            list.push(value as number);
+            return mop;
+          }
+          return ["r", key, [...list]];
+        });
+        commits++;
+        for (const k of keys) {
+          committed.set(k, local.get(k)!);
+          lastWrite.set(k, commits);
+        }
+        out.push({ index: out.length, process, type: "ok", f: "txn", value: done });
+      },
+    });
+    clock++;
+    const due = queue.filter((q) => q.at <= clock);
+    queue = queue.filter((q) => q.at > clock);
+    for (const q of due) q.run();
+  }
+  for (const q of queue.sort((a, b) => a.at - b.at)) q.run();
+  return out;
+}
