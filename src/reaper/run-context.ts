@@ -5,7 +5,7 @@ import { cleanupRun, removeResource, type CleanupReport } from "./cleanup";
 import { processStartTime, processState } from "./process-identity";
 import { Registry } from "./registry";
 import { createRunDir, readRunInfo, removeRunDir, writeRunInfo, type RunInfo } from "./run-dir";
-import { startWatchdog } from "./watchdog";
+import { startWatchdog, stopWatchdog } from "./watchdog";
 
 export const RUN_DIR_ENV = "FAULTLINE_RUN_DIR";
 
@@ -86,7 +86,8 @@ async function abandon(run: RunContext): Promise<void> {
 export async function endRun(run: RunContext, keepDir = false): Promise<CleanupReport> {
   const report = await cleanupRun(run.dir);
   writeFileSync(join(run.dir, "finished"), "");
-  if (run.watchdogPid && processState(run.watchdogPid, run.watchdogStart) === "alive") {
+  // Ours: close its pipe and wait until it is reaped. Another process's: signal it.
+  if (run.watchdogPid && !(await stopWatchdog(run.watchdogPid)) && processState(run.watchdogPid, run.watchdogStart) === "alive") {
     try {
       process.kill(run.watchdogPid, "SIGTERM");
     } catch {

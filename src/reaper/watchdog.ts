@@ -1,7 +1,11 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { sleep } from "../common/timers";
 import type { RunInfo } from "./run-dir";
+
+/** The watchdogs this process started, by pid, until they have exited. */
+const started = new Map<number, ChildProcess>();
 
 /**
  * Starts the detached watchdog for a run. Its stdin is a pipe whose other end only this process
@@ -15,9 +19,42 @@ export function startWatchdog(run: RunInfo): number {
     detached: true,
     stdio: ["pipe", "ignore", "ignore"],
   });
+  // Neither the process nor the pipe may hold the runner's event loop open while the run lasts;
+  // stopWatchdog takes them back and waits for the exit.
   child.unref();
-  // Keep the pipe open but never let it hold Jest's event loop open.
   (child.stdin as unknown as { unref?: () => void }).unref?.();
   child.stdin?.on("error", () => undefined);
-  return child.pid!;
+  const pid = child.pid!;
+  started.set(pid, child);
+  child.once("exit", () => child.stdin?.destroy());
+  return pid;
+}
+
+/**
+ * Ends a watchdog this process started, once its run has ended ("finished" written): closes the
+ * pipe on its stdin, which it reads as its cue to leave, and waits until it has exited and been
+ * reaped (SIGKILL after `timeoutMs`). Returns false for a watchdog this process did not start.
+ *
+ * Waiting matters: a watchdog only signalled leaves a child whose exit this process has not yet
+ * collected, and a pipe to it, both still open when the runner reaches its natural exit. Node then
+ * closes the child's handle before reaping it (a zombie nobody waits for, libuv#1911) in the same
+ * handle cleanup a CI runner was once seen spinning in for an hour.
+ */
+export async function stopWatchdog(pid: number, timeoutMs = 5000): Promise<boolean> {
+  const child = started.get(pid);
+  if (!child) return false;
+  started.delete(pid);
+  if (child.exitCode === null && child.signalCode === null) {
+    // Referenced while we wait: nothing else may be keeping this process alive.
+    child.ref();
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.stdin?.destroy();
+    const stopped = await Promise.race([exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+    if (!stopped) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  }
+  child.stdin?.destroy();
+  return true;
 }
