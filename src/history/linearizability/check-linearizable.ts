@@ -3,7 +3,7 @@ import { toMs, type Duration } from "../../common/duration";
 import { monoNowNs } from "../../common/timers";
 import { isModel, type Model, type ModelInput, type ModelOutput, type PartitionKey } from "../models/model";
 import { operationsOf, pairCalls, type Call, type HistoryInput } from "../pairing";
-import { search, type DeadEnd, type SearchOutcome } from "./search";
+import { startSearch, type SearchOutcome } from "./search";
 import { explainDeadEnd, summarise, type CheckedOperation, type IllegalExplanation } from "./explanation";
 
 /** Options of {@link checkLinearizable}. */
@@ -120,17 +120,43 @@ export function checkLinearizable<S>(history: HistoryInput, model: Model<S>, opt
     return { ...base, message: summarise(base) };
   };
 
-  for (const partition of partitions) {
-    const { outcome, inputs, outputs } = searchPartition(partition, model, deadlineNs);
-    explored += outcome.explored;
-    if (outcome.verdict === "ok") continue;
-    const explain = (deadEnd: DeadEnd<S>): IllegalExplanation => explainDeadEnd(model, partition.key, toChecked(partition.calls), deadEnd, inputs, outputs);
-    if (outcome.verdict === "illegal") return finish("illegal", { explanation: explain(outcome.deadEnd) });
-    undecided.push(partition.key);
-    if (!progress && outcome.deadEnd) progress = explain(outcome.deadEnd);
+  // Partitions take turns with doubling slices of time, as Porcupine checks them in parallel:
+  // an illegal partition is found even when another one would take the whole budget.
+  const searches = partitions.map((partition) => ({
+    partition,
+    ...startPartition(partition, model),
+    explored: 0,
+    last: undefined as SearchOutcome<S> | undefined,
+  }));
+  let open = searches;
+  for (let sliceNs = FIRST_SLICE_NS; open.length > 0; sliceNs *= 2) {
+    const still: typeof open = [];
+    for (const s of open) {
+      const outcome = s.run(Math.min(Number(monoNowNs()) + sliceNs, deadlineNs));
+      s.explored = outcome.explored;
+      s.last = outcome;
+      if (outcome.verdict === "ok") continue;
+      if (outcome.verdict === "illegal") {
+        explored = searches.reduce((sum, x) => sum + x.explored, 0);
+        return finish("illegal", { explanation: explainDeadEnd(model, s.partition.key, toChecked(s.partition.calls), outcome.deadEnd, s.inputs, s.outputs) });
+      }
+      still.push(s);
+    }
+    open = still;
+    if (Number(monoNowNs()) >= deadlineNs) break;
+  }
+  explored = searches.reduce((sum, x) => sum + x.explored, 0);
+  for (const s of open) {
+    undecided.push(s.partition.key);
+    const outcome = s.last;
+    if (!progress && outcome?.verdict === "unknown" && outcome.deadEnd)
+      progress = explainDeadEnd(model, s.partition.key, toChecked(s.partition.calls), outcome.deadEnd, s.inputs, s.outputs);
   }
   return undecided.length ? finish("unknown", { undecided, progress }) : finish("ok", {});
 }
+
+/** The first turn each partition gets; most finish within it. */
+const FIRST_SLICE_NS = 2e6;
 
 function inputsOf(calls: readonly Call[]): ModelInput[] {
   return calls.map((c) => ({ f: c.f, value: c.value }));
@@ -154,21 +180,19 @@ function toChecked(calls: readonly Call[]): CheckedOperation[] {
   }));
 }
 
-function searchPartition<S>(
+function startPartition<S>(
   partition: Partition,
   model: Model<S>,
-  deadlineNs: number,
-): { outcome: SearchOutcome<S>; inputs: ModelInput[]; outputs: ModelOutput[] } {
+): { run: (deadlineNs: number) => SearchOutcome<S>; inputs: ModelInput[]; outputs: ModelOutput[] } {
   const calls = partition.calls;
   const inputs = inputsOf(calls);
   const outputs = outputsOf(calls);
-  const outcome = search({
+  const run = startSearch({
     model,
     inputs,
     outputs,
     calledAt: calls.map((c) => c.invoke.index),
     returnedAt: calls.map((c) => (c.status === "ok" ? c.complete!.index : Infinity)),
-    deadlineNs,
   });
-  return { outcome, inputs, outputs };
+  return { run, inputs, outputs };
 }

@@ -73,7 +73,17 @@ function zobristWords(n: number): Int32Array {
  * if no order continues from there, none continues from the configuration before it either.
  */
 export function search<S>(problem: SearchProblem<S>): SearchOutcome<S> {
-  const { model, inputs, outputs, calledAt, returnedAt, deadlineNs } = problem;
+  return startSearch(problem)(problem.deadlineNs);
+}
+
+/**
+ * The search of {@link search}, resumable: each call runs it until `deadlineNs` and returns
+ * `unknown` if it has not finished, and the next call carries on where it stopped. This lets
+ * the checker share its budget between partitions in turns, so one hard partition cannot keep
+ * an illegal one from being found.
+ */
+export function startSearch<S>(problem: Omit<SearchProblem<S>, "deadlineNs">): (deadlineNs: number) => SearchOutcome<S> {
+  const { model, inputs, outputs, calledAt, returnedAt } = problem;
   const codec = codecOf(model);
   const n = inputs.length;
   const head = 2 * n;
@@ -205,59 +215,64 @@ export function search<S>(problem: SearchProblem<S>): SearchOutcome<S> {
     }
   };
 
-  while (mustPlace > 0) {
-    if ((++explored & CLOCK_EVERY) === 0 && Number(monoNowNs()) > deadlineNs) {
-      return { verdict: "unknown", deadEnd: deadEnd(), explored };
-    }
-    if ((entry & 1) === 0) {
-      const op = entry >> 1;
-      const result = steps[op]!(state);
-      if (result.ok && (!pruning || readOnly[op] === 1 || viable(op, result.state))) {
-        const word = op >>> 5;
-        const mask = 1 << (op & 31);
-        bits[word]! |= mask;
-        const h = hash ^ zobrist[op]!;
-        const nextState = result.state;
-        const key = stateHash === undefined ? h : h ^ stateHash(nextState);
-        const forced = readOnly[op]!;
-        if (cache.add(key, bits, nextState)) {
-          if (nodes === nodeOp.length) {
-            nodeOp = grow(nodeOp);
-            nodeParent = grow(nodeParent);
-          }
-          nodeOp[nodes] = op;
-          nodeParent[nodes] = top > 0 ? stackNode[top - 1]! : NIL;
-          stackNode[top] = nodes++;
-          stackEntry[top] = entry;
-          stackForced[top] = forced;
-          stackStates[top++] = state;
-          state = nextState;
-          hash = h;
-          mustPlace -= known[op]!;
-          // Lift the call and its return out of the list.
-          const ret = entry + 1;
-          next[prev[entry]!] = next[entry]!;
-          if (next[entry] !== NIL) prev[next[entry]!] = prev[entry]!;
-          next[prev[ret]!] = next[ret]!;
-          if (next[ret] !== NIL) prev[next[ret]!] = prev[ret]!;
-          entry = next[head]!;
-          continue;
-        }
-        bits[word]! &= ~mask;
-        // Placing the read here was explored already and failed, so was everything else here.
-        if (forced === 1) {
-          if (!backtrack()) return { verdict: "illegal", deadEnd: deadEnd()!, explored };
-          continue;
-        }
+  let finished: SearchOutcome<S> | undefined;
+  return (deadlineNs) => (finished ??= resume(deadlineNs)) ?? { verdict: "unknown", deadEnd: deadEnd(), explored };
+
+  function resume(deadlineNs: number): SearchOutcome<S> | undefined {
+    while (mustPlace > 0) {
+      if ((++explored & CLOCK_EVERY) === 0 && Number(monoNowNs()) > deadlineNs) {
+        return undefined;
       }
-      entry = next[entry]!;
-      continue;
+      if ((entry & 1) === 0) {
+        const op = entry >> 1;
+        const result = steps[op]!(state);
+        if (result.ok && (!pruning || readOnly[op] === 1 || viable(op, result.state))) {
+          const word = op >>> 5;
+          const mask = 1 << (op & 31);
+          bits[word]! |= mask;
+          const h = hash ^ zobrist[op]!;
+          const nextState = result.state;
+          const key = stateHash === undefined ? h : h ^ stateHash(nextState);
+          const forced = readOnly[op]!;
+          if (cache.add(key, bits, nextState)) {
+            if (nodes === nodeOp.length) {
+              nodeOp = grow(nodeOp);
+              nodeParent = grow(nodeParent);
+            }
+            nodeOp[nodes] = op;
+            nodeParent[nodes] = top > 0 ? stackNode[top - 1]! : NIL;
+            stackNode[top] = nodes++;
+            stackEntry[top] = entry;
+            stackForced[top] = forced;
+            stackStates[top++] = state;
+            state = nextState;
+            hash = h;
+            mustPlace -= known[op]!;
+            // Lift the call and its return out of the list.
+            const ret = entry + 1;
+            next[prev[entry]!] = next[entry]!;
+            if (next[entry] !== NIL) prev[next[entry]!] = prev[entry]!;
+            next[prev[ret]!] = next[ret]!;
+            if (next[ret] !== NIL) prev[next[ret]!] = prev[ret]!;
+            entry = next[head]!;
+            continue;
+          }
+          bits[word]! &= ~mask;
+          // Placing the read here was explored already and failed, so was everything else here.
+          if (forced === 1) {
+            if (!backtrack()) return { verdict: "illegal", deadEnd: deadEnd()!, explored };
+            continue;
+          }
+        }
+        entry = next[entry]!;
+        continue;
+      }
+      // A return entry: its operation had to be placed by now, and could not be.
+      if (!best || top > best.depth) best = { node: top > 0 ? stackNode[top - 1]! : NIL, depth: top, state, blocked: entry >> 1 };
+      if (!backtrack()) return { verdict: "illegal", deadEnd: deadEnd()!, explored };
     }
-    // A return entry: its operation had to be placed by now, and could not be.
-    if (!best || top > best.depth) best = { node: top > 0 ? stackNode[top - 1]! : NIL, depth: top, state, blocked: entry >> 1 };
-    if (!backtrack()) return { verdict: "illegal", deadEnd: deadEnd()!, explored };
+    return { verdict: "ok", order: Array.from(stackEntry.subarray(0, top), (e) => e >> 1), explored };
   }
-  return { verdict: "ok", order: Array.from(stackEntry.subarray(0, top), (e) => e >> 1), explored };
 }
 
 function grow(array: Int32Array): Int32Array<ArrayBuffer> {
