@@ -44,9 +44,9 @@ async function reap(reason: string): Promise<void> {
       const error = removeRunDir(runDir);
       if (error) log(`could not remove ${runDir}: ${error.message}`);
     }
-  } else if (runDir && existsSync(runDir)) {
-    removeRunDir(runDir);
   }
+  // A finished run's directory is its teardown's to remove: kept when something in it could not
+  // be removed, so that the next sweep retries what its registry still lists.
   process.exit(0);
 }
 

@@ -6,6 +6,7 @@ import { cleanupRun, teardownError } from "../../../src/reaper/cleanup";
 import { processStartTime, processState } from "../../../src/reaper/process-identity";
 import { Registry, registryFile } from "../../../src/reaper/registry";
 import { runsRoot } from "../../../src/reaper/run-dir";
+import { beginRun, endRun } from "../../../src/reaper/run-context";
 import { sweepDeadRuns } from "../../../src/reaper/sweep";
 
 /** A detached process group of our own (a `setsid sleep`), killed after each test. */
@@ -182,5 +183,25 @@ describe("sweeping with identities", () => {
       write.mockRestore();
     }
     expect(existsSync(run)).toBe(true);
+  });
+});
+
+describe("ending a run with something left", () => {
+  it("keeps the run directory and its registry for the next sweep, even after the watchdog leaves", async () => {
+    const run = beginRun(process.pid);
+    const stuck = join(runsRoot(), "ports", `fl-test-stuck-end-${process.pid}`);
+    mkdirSync(stuck, { recursive: true });
+    try {
+      run.registry.add({ kind: "command", argv: ["rm", "-f", stuck], label: "stuck object" });
+      const report = await endRun(run);
+      expect(report.failed).toEqual([{ label: "stuck object", error: expect.stringContaining("Is a directory") }]);
+      await new Promise((resolve) => setTimeout(resolve, 700)); // the watchdog has left by now
+      expect(processState(run.watchdogPid!, run.watchdogStart)).not.toBe("alive");
+      expect(existsSync(run.dir)).toBe(true);
+      expect(new Registry(run.dir).live()).toHaveLength(1);
+    } finally {
+      rmSync(stuck, { recursive: true, force: true });
+      rmSync(run.dir, { recursive: true, force: true });
+    }
   });
 });
