@@ -51,7 +51,12 @@ interface CheckArgs {
   json: boolean;
 }
 
-class UsageError extends Error {}
+/** A malformed command line: coded like every faultline error, printed with the usage. */
+class UsageError extends FaultlineError {
+  constructor(option: string, message: string, hint = "see the usage below") {
+    super({ code: "FAULTLINE_INVALID_OPTION", option, message, hint });
+  }
+}
 
 function parseArgs(argv: readonly string[]): CheckArgs | "help" {
   const args: Partial<CheckArgs> & { initial?: unknown } = { format: "auto", budget: DEFAULT_BUDGET, json: false };
@@ -69,9 +74,10 @@ function parseArgs(argv: readonly string[]): CheckArgs | "help" {
     }
     const eq = arg.indexOf("=");
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (!["model", "format", "budget", "initial"].includes(name)) throw new UsageError(`unknown option --${name}`);
+    if (!["model", "format", "budget", "initial"].includes(name))
+      throw new UsageError(`--${name}`, `unknown option --${name}`, "the options are --model, --format, --budget, --initial and --json");
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    if (value === undefined) throw new UsageError(`--${name}`, `--${name} needs a value`, `write --${name} <value> or --${name}=<value>`);
     switch (name) {
       case "model":
         // Own keys only: "__proto__" or "toString" are not models.
@@ -87,14 +93,18 @@ function parseArgs(argv: readonly string[]): CheckArgs | "help" {
         break;
       case "format":
         if (value !== "auto" && !HISTORY_FORMATS.includes(value as HistoryFormat))
-          throw new UsageError(`unknown format "${value}"; expected auto, ${HISTORY_FORMATS.join(", ")}`);
+          throw new UsageError(
+            "--format",
+            `unknown format "${value}"; expected auto, ${HISTORY_FORMATS.join(", ")}`,
+            "leave it out to recognise the format from the file",
+          );
         args.format = value as HistoryFormat | "auto";
         break;
       case "budget":
         try {
           toMs(value, { option: "--budget" });
         } catch {
-          throw new UsageError(`--budget expects a duration such as 10s or 500ms, received "${value}"`);
+          throw new UsageError("--budget", `--budget expects a duration such as 10s or 500ms, received "${value}"`, "write the number and unit together: 10s");
         }
         args.budget = /^\d+(\.\d+)?$/.test(value) ? Number(value) : (value as Duration);
         break;
@@ -102,13 +112,23 @@ function parseArgs(argv: readonly string[]): CheckArgs | "help" {
         try {
           args.initial = parseEdn(value, "--initial");
         } catch {
-          throw new UsageError(`--initial expects an EDN value such as nil, 0 or '""', received ${value}`);
+          throw new UsageError(
+            "--initial",
+            `--initial expects an EDN value such as nil, 0 or '""', received ${JSON.stringify(value)}`,
+            "quote it for your shell: --initial '\"\"'",
+          );
         }
         break;
     }
   }
-  if (files.length !== 1) throw new UsageError(files.length ? `expected one history file, received ${files.length}` : "missing the history file");
-  if (!args.model) throw new UsageError("missing --model");
+  if (files.length !== 1)
+    throw new UsageError(
+      "file",
+      files.length ? `expected one history file, received ${files.length}: ${files.join(" ")}` : "missing the history file, received none",
+      "faultline check <file> --model <model>",
+    );
+  if (!args.model)
+    throw new UsageError("--model", "missing --model, received none", `e.g. --model cas-register; the models are ${Object.keys(MODELS).join(", ")}`);
   return { ...args, file: files[0]! } as CheckArgs;
 }
 
@@ -154,7 +174,14 @@ export async function runCheck(argv: string[], out: NodeJS.WritableStream): Prom
   try {
     text = await readFile(args.file, "utf8");
   } catch (error) {
-    out.write(`faultline check: cannot read ${args.file}: ${(error as Error).message}\n`);
+    const cause = error as NodeJS.ErrnoException;
+    const coded = new FaultlineError({
+      code: "FAULTLINE_HISTORY",
+      option: "file",
+      message: `cannot read ${JSON.stringify(args.file)}: ${cause.message}`,
+      hint: cause.code === "EISDIR" ? "name the history file, not its folder" : "check the path: it is relative to the current directory",
+    });
+    out.write(`faultline check: ${coded.message}\n`);
     return 66;
   }
   let result: LinearizabilityResult;

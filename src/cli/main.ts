@@ -34,7 +34,9 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   // Own keys only: `faultline constructor` must not reach Object's.
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    out.write(`faultline: unknown command "${name}"\n\n${USAGE}`);
+    out.write(
+      `faultline: FAULTLINE_INVALID_OPTION: unknown command ${JSON.stringify(name)} [option "command"]\n  Hint: the commands are ${Object.keys(COMMANDS).join(", ")}\n\n${USAGE}`,
+    );
     return 64;
   }
   return command()(rest, out);

@@ -6,6 +6,7 @@ import { toMs } from "../common/duration";
 import { FaultlineError } from "../common/errors";
 import { setFileState, type FaultlineOptions, type FileState } from "./file-state";
 import { appendToErrors } from "./append-to-errors";
+import { validateFaultlineOptions } from "./faultline-options";
 import { guardCoreHttp } from "./core-http-guard";
 
 /**
@@ -21,6 +22,7 @@ export default class FaultlineEnvironment extends NodeEnvironment {
     super(config, context);
     const project = config.projectConfig;
     const options = ((project.testEnvironmentOptions ?? {}) as { faultline?: FaultlineOptions }).faultline ?? {};
+    validateFaultlineOptions(options);
     if (options.clusters !== undefined && (typeof options.clusters !== "object" || options.clusters === null)) {
       throw new FaultlineError({
         code: "FAULTLINE_INVALID_OPTION",

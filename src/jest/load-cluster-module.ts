@@ -45,6 +45,7 @@ export function loadClusterModule(name: string, config: FileConfig, load: (path:
       message: `the module of cluster "${name}" failed to load: ${(error as Error).message}`,
       hint: "a TypeScript cluster module needs a transform for .ts files in your Jest config (e.g. ts-jest)",
       cluster: name,
+      option: `testEnvironmentOptions.faultline.clusters.${name}`,
       cause: error,
     });
   }
@@ -53,8 +54,9 @@ export function loadClusterModule(name: string, config: FileConfig, load: (path:
     throw new FaultlineError({
       code: "FAULTLINE_CLUSTER_MODULE",
       message: `the module of cluster "${name}" (${path}) has no default export made by defineCluster()`,
-      hint: 'end the module with: export default defineCluster({ nodes: 3, command: ({ node }) => [...] })',
+      hint: "end the module with: export default defineCluster({ nodes: 3, command: ({ node }) => [...] })",
       cluster: name,
+      option: `testEnvironmentOptions.faultline.clusters.${name}`,
     });
   }
   return spec as ClusterSpec;
