@@ -33,7 +33,7 @@ interface NodeContainer {
  *
  * Faults: with root on the engine's machine, iptables and tc inside each container's network
  * namespace (see DockerNetworkControl); without it, loss and bandwidth refuse and a partition can
- * only isolate one node. A `docker.tmpfs` entry `{ "{dataDir}": "size=16m" }` puts the data dir
+ * only isolate one node (overlapping isolations counted, each healing on its own). A `docker.tmpfs` entry `{ "{dataDir}": "size=16m" }` puts the data dir
  * on a size-limited tmpfs, for "disk full".
  */
 export class DockerProvisioner implements Provisioner {
@@ -94,7 +94,6 @@ export class DockerProvisioner implements Provisioner {
       runId: run.id,
       docker: engine.docker,
       networkId: net.id,
-      gateway: net.gateway,
       members: context.nodes.map((node, i) => ({ name: node.name, ip: net.ips[i]! })),
       access: faultAccess(net.local, engine),
       container: (node) => this.live(node),
@@ -188,6 +187,7 @@ export class DockerProvisioner implements Provisioner {
   /** Containers first (they hold the network), then the network and its subnet; keeps going, rethrows the first error. */
   private async teardown(): Promise<void> {
     const errors: unknown[] = [];
+    await this.control?.idle(); // background removals of healed chains: let none outlive the cluster
     const results = await Promise.allSettled([...this.containers.keys()].map((node) => this.removeContainer(node)));
     for (const result of results) if (result.status === "rejected") errors.push(result.reason);
     const net = this.net;

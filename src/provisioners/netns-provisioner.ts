@@ -8,7 +8,7 @@ import { spawnGroup } from "./spawn-group";
 import { which } from "./which";
 import { checkRequirements } from "./netns/capabilities";
 import { hostBatch, namespaceBatch, runCommand, type CommandResult, type Tools } from "./netns/ip-commands";
-import { forwardRuleSpec } from "./netns/iptables-rules";
+import { forwardRuleSpec } from "./netns/forward-rule";
 import type { NetnsMember } from "./netns/netns-member";
 import { NetnsNames } from "./netns/names";
 import { NetnsNetwork } from "./netns/netns-network";
@@ -137,7 +137,7 @@ export class NetnsProvisioner implements Provisioner {
       const ports = Object.fromEntries(context.ports.map((port, i) => [port, FIRST_PORT + i]));
       return { name: member.name, index: member.index, host: member.host, ports, dataDir };
     });
-    prepared.network = new NetnsNetwork({ cluster: context.cluster, tools, names, members: prepared.members, clientAddress: gateway, undo });
+    prepared.network = new NetnsNetwork({ cluster: context.cluster, tools, names, members: prepared.members, undo });
     context.timeline.record({
       type: "note",
       message: `netns: bridge ${names.bridge} ${gateway}/${net.prefix}, nodes ${prepared.members.map((m) => `${m.name}=${m.host}`).join(" ")}`,

@@ -5,9 +5,16 @@ import type { Node } from "../../cluster/types";
 import type { Grudge } from "../../faults/grudge";
 import type { NetworkControl, Undo } from "../provisioner";
 import { installHint } from "../which";
-import { addChainScript, isolatedNode, removeChainScript, type DockerMember, type DropRule } from "./fault-rules";
-import { lossPlan, partitionPlan, tbfArgs } from "../drop-plans";
-import { runInNetns, type CommandResult } from "./netns-command";
+import { BandwidthLimits } from "../firewall/bandwidth-limits";
+import { ChainFirewall } from "../firewall/chain-firewall";
+import { ChainNames } from "../firewall/chain-names";
+import { refuseClientCut } from "../firewall/client-cut";
+import { NOTHING_TO_DO, type CommandResult } from "../firewall/command-result";
+import { lossPlan, partitionPlan } from "../firewall/drop-plans";
+import { Overlaps } from "../firewall/overlaps";
+import { SerialQueues } from "../firewall/serial-queues";
+import { isolatedNode, type DockerMember } from "./isolated-node";
+import { runInNetns } from "./netns-command";
 
 /** The running container of a node, as the network control reaches it. */
 export interface LiveContainer {
@@ -26,37 +33,46 @@ export interface DockerNetworkControlOptions {
   runId: string;
   docker: Docker;
   networkId: string;
-  /** Where the test's clients come from: the network's gateway, an address of the host. */
-  gateway: string;
   members: readonly DockerMember[];
   access: FaultAccess;
   /** The node's container while it runs. */
   container(node: string): LiveContainer | undefined;
 }
 
-/** Something done to one node's container; redone on the node's next container after a restart. */
-interface Effect {
-  node: string;
-  what: string;
-  apply(target: LiveContainer): Promise<void>;
-  remove(target: LiveContainer): Promise<void>;
-}
-
 type FaultResult = { undo: Undo; mechanism: string };
 
 /**
- * Network faults for docker clusters. With root on the engine's machine, iptables chains
- * (`fl-<run>-p<k>`, `fl-<run>-l<k>`) and tc qdiscs are put in each container's network
- * namespace from the host through nsenter, one process per container. Otherwise only a
- * one-node isolation is possible, by disconnecting its container from the network.
- * Faults outlive node restarts: a node's new container gets the active ones before it is used.
+ * Network faults for docker clusters, through the shared firewall module (the same chains,
+ * bypass heal, overlap counting and bandwidth stacking as on netns). With root on the engine's
+ * machine, iptables chains (`fl-<run>-p<k>`, `fl-<run>-l<k>`) and tc qdiscs are put in each
+ * container's network namespace from the host through nsenter, one process per container.
+ * Otherwise only a one-node isolation is possible, by disconnecting its container from the
+ * network; overlapping isolations of one node are counted, and it is reconnected when the last
+ * heals. Faults outlive node restarts: a node's new container gets the active ones before it is used.
  */
 export class DockerNetworkControl {
-  private serial = 0;
-  private readonly active = new Set<Effect>();
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queues = new SerialQueues();
+  private readonly firewall: ChainFirewall<DockerMember>;
+  private readonly limits: BandwidthLimits;
+  /** Partitions holding each node disconnected from the network (engine access only). */
+  private readonly isolations: Overlaps<true, true>;
 
-  constructor(private readonly options: DockerNetworkControlOptions) {}
+  constructor(private readonly options: DockerNetworkControlOptions) {
+    this.firewall = new ChainFirewall<DockerMember>({
+      names: new ChainNames(`fl-${options.runId}`),
+      queues: this.queues,
+      host: {
+        restore: (member, script) => this.runIn(member.name, [this.requireNsenter().iptablesRestore, "--noflush"], script),
+        failure: (what, member, result) => this.commandFailure(what, member.name, ["iptables-restore"], result),
+      },
+    });
+    this.limits = new BandwidthLimits({ cluster: options.cluster, queues: this.queues, shape: (node, qdisc) => this.shape(node, qdisc) });
+    this.isolations = new Overlaps<true, true>({
+      queues: this.queues,
+      combine: () => true,
+      enact: (node, disconnected) => (disconnected ? this.disconnect(node) : this.reconnect(node)),
+    });
+  }
 
   /**
    * The control the provisioner exposes. Loss and bandwidth are always there, as on netns: without
@@ -72,9 +88,10 @@ export class DockerNetworkControl {
   }
 
   async partition(grudge: Grudge, options: { clients: boolean }): Promise<FaultResult> {
-    const { access, members, gateway, cluster } = this.options;
-    const plan = byName(partitionPlan(grudge, members, (m) => m.ip, options.clients, gateway, cluster));
-    if (access.mode === "nsenter") return { mechanism: "iptables (nsenter)", undo: await this.applyEffects(this.chainEffects("p", plan)) };
+    const { access, members, cluster } = this.options;
+    refuseClientCut(options.clients, "docker", cluster);
+    const plan = partitionPlan(grudge, members, (m) => m.ip, cluster);
+    if (access.mode === "nsenter") return { mechanism: "iptables (nsenter)", undo: await this.firewall.apply("p", plan, "partition") };
     const isolated = isolatedNode(grudge, members);
     if (!isolated) {
       throw new FaultlineError({
@@ -84,19 +101,19 @@ export class DockerNetworkControl {
         cluster,
       });
     }
-    return { mechanism: "docker network disconnect (cuts the node's clients too)", undo: await this.applyEffects([this.disconnectEffect(isolated)]) };
+    const release = await this.isolations.hold(isolated, true);
+    return { mechanism: "docker network disconnect (cuts the node's clients too)", undo: release };
   }
 
   async loss(targets: readonly Node[], probability: number): Promise<FaultResult> {
     this.requireNamespaces("loss", "iptables");
-    const plan = byName(lossPlan(this.membersOf(targets), this.options.members, (m) => m.ip, probability, this.options.cluster));
-    return { mechanism: "iptables statistic (nsenter)", undo: await this.applyEffects(this.chainEffects("l", plan)) };
+    const plan = lossPlan(this.membersOf(targets), this.options.members, (m) => m.ip, probability, this.options.cluster);
+    return { mechanism: "iptables statistic (nsenter)", undo: await this.firewall.apply("l", plan, "loss") };
   }
 
   async bandwidth(targets: readonly Node[], rateKBps: number): Promise<FaultResult> {
     const access = this.requireNamespaces("bandwidth", "tc");
-    const tc = access.tc;
-    if (!tc) {
+    if (!access.tc) {
       throw new FaultlineError({
         code: "FAULTLINE_REQUIREMENT_MISSING",
         message: 'a bandwidth fault on provisioner "docker" needs "tc" on the host',
@@ -104,104 +121,70 @@ export class DockerNetworkControl {
         cluster: this.options.cluster,
       });
     }
-    const qdisc = tbfArgs(rateKBps, this.options.cluster);
-    const effects = this.membersOf(targets).map((member): Effect => ({
-      node: member.name,
-      what: `tbf ${rateKBps} KB/s`,
-      // Docker names a container's only network interface eth0.
-      apply: (target) => this.run(member.name, target, "bandwidth", [tc, "qdisc", "replace", "dev", "eth0", "root", ...qdisc]),
-      remove: (target) => this.run(member.name, target, "heal bandwidth", [tc, "qdisc", "del", "dev", "eth0", "root"]),
-    }));
-    return { mechanism: "tc tbf (nsenter)", undo: await this.applyEffects(effects) };
+    const nodes = this.membersOf(targets).map((m) => m.name);
+    return { mechanism: "tc tbf (nsenter)", undo: await this.limits.limit(nodes, rateKBps) };
+  }
+
+  /** How many partitions hold `node` disconnected from the network now (engine access). */
+  isolationCount(node: string): number {
+    return this.isolations.count(node);
+  }
+
+  /** Resolves when every background chain removal has finished. */
+  idle(): Promise<void> {
+    return this.firewall.idle();
   }
 
   /** Called once a node's new container runs: redoes the faults still active for it. */
   async attached(node: string): Promise<void> {
+    if (!this.options.container(node)) return;
+    await this.isolations.reapply(node);
+    if (this.options.access.mode !== "nsenter") return;
+    await this.firewall.reapply(node);
+    await this.limits.reapply(node);
+  }
+
+  /** Puts, changes or removes the container's root tbf (see BandwidthLimits). */
+  private async shape(node: string, qdisc: string[] | undefined): Promise<void> {
+    const tc = this.requireNsenter().tc!;
+    // Docker names a container's only network interface eth0; "replace" both adds and changes.
+    const argv = qdisc ? [tc, "qdisc", "replace", "dev", "eth0", "root", ...qdisc] : [tc, "qdisc", "del", "dev", "eth0", "root"];
+    const result = await this.runIn(node, argv);
+    if (result.code !== 0) throw this.commandFailure(qdisc ? "bandwidth" : "heal bandwidth", node, argv, result);
+  }
+
+  private async disconnect(node: string): Promise<void> {
     const target = this.options.container(node);
-    if (!target) return;
-    for (const effect of this.active) if (effect.node === node) await this.enqueue(node, () => effect.apply(target));
+    if (!target) return; // its next container is disconnected when it starts (attached)
+    await this.network()
+      .disconnect({ Container: target.id, Force: true })
+      .catch((error) => this.engineFailure(error, node, "disconnect"));
   }
 
-  private chainEffects(kind: "p" | "l", plan: Map<string, DropRule[]>): Effect[] {
+  private async reconnect(node: string): Promise<void> {
+    const target = this.options.container(node);
+    if (!target) return; // a new container starts connected
+    const ip = this.options.members.find((m) => m.name === node)!.ip;
+    await this.network()
+      .connect({ Container: target.id, EndpointConfig: { IPAMConfig: { IPv4Address: ip } } })
+      .catch((error) => this.engineFailure(error, node, "reconnect"));
+  }
+
+  private network(): Docker.Network {
+    return this.options.docker.getNetwork(this.options.networkId);
+  }
+
+  /** Runs a host binary in the node's current container's network namespace; nothing to do when none runs. */
+  private async runIn(node: string, argv: string[], stdin?: string): Promise<CommandResult> {
     const access = this.requireNsenter();
-    return [...plan].map(([node, rules]) => {
-      const chain = `fl-${this.options.runId}-${kind}${++this.serial}`;
-      const restore = [access.iptablesRestore, "--noflush"];
-      return {
-        node,
-        what: `chain ${chain}`,
-        apply: (target) => this.run(node, target, kind === "p" ? "partition" : "loss", restore, addChainScript(chain, rules)),
-        remove: (target) => this.run(node, target, "heal", restore, removeChainScript(chain)),
-      };
-    });
-  }
-
-  private disconnectEffect(node: string): Effect {
-    const { docker, networkId, members } = this.options;
-    const network = docker.getNetwork(networkId);
-    const ip = members.find((m) => m.name === node)!.ip;
-    return {
-      node,
-      what: `disconnect from ${networkId.slice(0, 12)}`,
-      apply: (target) => network.disconnect({ Container: target.id, Force: true }).catch((error) => this.engineFailure(error, node, "disconnect")),
-      remove: (target) =>
-        network
-          .connect({ Container: target.id, EndpointConfig: { IPAMConfig: { IPv4Address: ip } } })
-          .catch((error) => this.engineFailure(error, node, "reconnect")),
-    };
-  }
-
-  /** Applies effects on every running container in parallel; on any failure removes the applied ones and rethrows the first error. */
-  private async applyEffects(effects: Effect[]): Promise<Undo> {
-    const applied: Effect[] = [];
-    const results = await Promise.allSettled(
-      effects.map(async (effect) => {
-        this.active.add(effect); // before applying: a restart in between must redo it
-        const target = this.options.container(effect.node);
-        if (target) await this.enqueue(effect.node, () => effect.apply(target));
-        applied.push(effect);
-      }),
-    );
-    let healed = false;
-    const undo = async (): Promise<void> => {
-      if (healed) return;
-      healed = true;
-      for (const effect of effects) this.active.delete(effect);
-      const removals = await Promise.allSettled(applied.map((effect) => this.removeEffect(effect)));
-      const failed = removals.find((r): r is PromiseRejectedResult => r.status === "rejected");
-      if (failed) throw failed.reason;
-    };
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failure) {
-      await undo().catch(() => undefined);
-      throw failure.reason;
-    }
-    return undo;
-  }
-
-  private async removeEffect(effect: Effect): Promise<void> {
-    const target = this.options.container(effect.node);
-    if (target) await this.enqueue(effect.node, () => effect.remove(target)); // no container: nothing left to undo
-  }
-
-  private async run(node: string, target: LiveContainer, fault: string, argv: string[], stdin?: string): Promise<void> {
-    const access = this.requireNsenter();
+    const target = this.options.container(node);
+    if (!target) return NOTHING_TO_DO; // its next container gets the active faults when it starts
     if (target.pid === undefined) throw new Error(`no host pid for ${node}'s container`);
     const result = await runInNetns(access.nsenter, target.pid, argv, stdin);
     // A container that died a moment ago has no namespace left to change; its next container
     // gets the active faults when it starts.
-    if (result.code !== 0 && !existsSync(`/proc/${target.pid}/ns/net`)) return;
-    if (result.code !== 0) throw this.commandFailure(fault, node, argv, result);
-  }
-
-  /** Work on one container is serialised (one iptables transaction at a time there); containers run in parallel. */
-  private enqueue<T>(node: string, task: () => Promise<T>): Promise<T> {
-    const next = (this.queues.get(node) ?? Promise.resolve()).then(task, task);
-    this.queues.set(
-      node,
-      next.catch(() => undefined),
-    );
-    return next;
+    if (result.code !== 0 && !existsSync(`/proc/${target.pid}/ns/net`)) return NOTHING_TO_DO;
+    return result;
   }
 
   private requireNsenter(): Extract<FaultAccess, { mode: "nsenter" }> {
@@ -269,8 +252,4 @@ export class DockerNetworkControl {
       cause: error,
     });
   }
-}
-
-function byName(plan: Map<DockerMember, DropRule[]>): Map<string, DropRule[]> {
-  return new Map([...plan].map(([member, rules]) => [member.name, rules]));
 }

@@ -2,8 +2,6 @@ import { FaultlineError } from "../../common/errors";
 
 /** Linux interface names hold at most 15 characters (IFNAMSIZ - 1). */
 export const MAX_INTERFACE_NAME = 15;
-/** iptables chain names hold at most 28 characters. */
-export const MAX_CHAIN_NAME = 28;
 
 /**
  * Kernel names for one cluster. Every name starts with `fl-<runId>` so cleanup never touches
@@ -13,7 +11,7 @@ export const MAX_CHAIN_NAME = 28;
  * - bridge      `fl-<run>-<kk>`          (12 characters with a 6-character run id)
  * - host veth   `fl-<run>-<kk>-<ii>`     (15: exactly the limit)
  * - namespace   `fl-<run>-<kk>-<node>`   (a file name under /run/netns: no length limit)
- * - chains      `fl-<run>-<kk>-<p|l><n>` (inside our own namespaces)
+ * - chains      `fl-<run>-<kk>-<p|l><n>` (inside our own namespaces; see firewall/chain-names.ts)
  */
 export class NetnsNames {
   readonly prefix: string;
@@ -45,12 +43,6 @@ export class NetnsNames {
   namespace(node: { name: string; index: number }): string {
     const safe = /^[A-Za-z0-9_.-]{1,64}$/.test(node.name) ? node.name : `node${node.index}`;
     return `${this.prefix}-${safe}`;
-  }
-
-  chain(kind: "p" | "l", serial: number): string {
-    const name = `${this.prefix}-${kind}${serial}`;
-    if (name.length > MAX_CHAIN_NAME) throw new Error(`chain name ${name} exceeds ${MAX_CHAIN_NAME} characters`);
-    return name;
   }
 
   /** How many clusters a run can hold, and nodes a cluster (two base-36 digits). */

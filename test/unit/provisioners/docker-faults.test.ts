@@ -2,87 +2,13 @@ import type Docker from "dockerode";
 import type { Node } from "../../../src/cluster/types";
 import { isFaultlineError } from "../../../src/common/errors";
 import { DockerNetworkControl } from "../../../src/provisioners/docker/docker-network-control";
-import { addChainScript, isolatedNode, removeChainScript } from "../../../src/provisioners/docker/fault-rules";
-import { lossPlan as sharedLossPlan, partitionPlan as sharedPartitionPlan, tbfArgs } from "../../../src/provisioners/drop-plans";
-
-type DockerMember = { name: string; ip: string };
-const byName = <R>(plan: Map<DockerMember, R>): Map<string, R> => new Map([...plan].map(([m, r]) => [m.name, r]));
-// The plans as the docker backend uses them: keyed by node name, addressed by container IP.
-const partitionPlan = (grudge: Record<string, string[]>, members: DockerMember[], clients: boolean, gateway: string, cluster: string) =>
-  byName(sharedPartitionPlan(grudge, members, (m) => m.ip, clients, gateway, cluster));
-const lossPlan = (targets: DockerMember[], members: DockerMember[], probability: number, cluster: string) =>
-  byName(sharedLossPlan(targets, members, (m) => m.ip, probability, cluster));
+import { isolatedNode } from "../../../src/provisioners/docker/isolated-node";
 
 const members = [
   { name: "n1", ip: "198.19.7.2" },
   { name: "n2", ip: "198.19.7.3" },
   { name: "n3", ip: "198.19.7.4" },
 ];
-const GATEWAY = "198.19.7.1";
-
-describe("partitionPlan", () => {
-  it("drops, in each deaf node, packets from the nodes it cannot hear", () => {
-    const plan = partitionPlan({ n1: ["n2", "n3"], n2: ["n1"], n3: ["n1"] }, members, false, GATEWAY, "c");
-    expect(Object.fromEntries(plan)).toEqual({
-      n1: [{ source: "198.19.7.3" }, { source: "198.19.7.4" }],
-      n2: [{ source: "198.19.7.2" }],
-      n3: [{ source: "198.19.7.2" }],
-    });
-  });
-
-  it("is one-way for an asymmetric grudge and ignores a node's grudge against itself", () => {
-    expect(Object.fromEntries(partitionPlan({ n1: ["n2", "n1"], n2: [], n3: [] }, members, false, GATEWAY, "c"))).toEqual({ n1: [{ source: "198.19.7.3" }] });
-  });
-
-  it("with clients, also cuts the host from the nodes cut off from a majority only", () => {
-    const plan = partitionPlan({ n1: ["n2", "n3"], n2: ["n1"], n3: ["n1"] }, members, true, GATEWAY, "c");
-    expect(plan.get("n1")).toContainEqual({ source: GATEWAY });
-    expect(plan.get("n2")).not.toContainEqual({ source: GATEWAY });
-  });
-
-  it("names an unknown node", () => {
-    let error: unknown;
-    try {
-      partitionPlan({ n9: ["n1"] }, members, false, GATEWAY, "c");
-    } catch (e) {
-      error = e;
-    }
-    expect(isFaultlineError(error) && error.code).toBe("FAULTLINE_UNKNOWN_NODE");
-  });
-});
-
-describe("lossPlan", () => {
-  it("drops a share of everything a target receives, and of what the others receive from it", () => {
-    const plan = lossPlan([members[0]!], members, 0.25, "c");
-    expect(plan.get("n1")).toEqual([{ probability: 0.25 }]);
-    expect(plan.get("n2")).toEqual([{ source: "198.19.7.2", probability: 0.25 }]);
-  });
-
-  it("rejects a probability outside 0..1", () => {
-    expect(() => lossPlan([], members, 1.5, "c")).toThrow(/from 0 to 1/);
-  });
-});
-
-describe("iptables-restore scripts", () => {
-  it("create one chain jumped to first in INPUT, leaving loopback alone, and remove exactly it", () => {
-    const script = addChainScript("fl-ab12cd-l3", [{ probability: 1 }, { source: "198.19.7.3" }]);
-    expect(script).toBe(
-      "*filter\n:fl-ab12cd-l3 - [0:0]\n-A fl-ab12cd-l3 ! -i lo -m statistic --mode random --probability 1.0 -j DROP\n-A fl-ab12cd-l3 -s 198.19.7.3 -j DROP\n-I INPUT 1 -j fl-ab12cd-l3\nCOMMIT\n",
-    );
-    expect(removeChainScript("fl-ab12cd-l3")).toBe("*filter\n-D INPUT -j fl-ab12cd-l3\n-F fl-ab12cd-l3\n-X fl-ab12cd-l3\nCOMMIT\n");
-  });
-});
-
-describe("tbfArgs", () => {
-  it("converts KB/s to kbit (tc's kbps means kilobytes) with a bucket of at least a few frames", () => {
-    expect(tbfArgs(100, "c")).toEqual(["tbf", "rate", "800kbit", "burst", "6056", "latency", "200ms"]);
-    expect(tbfArgs(10_000, "c")[4]).toBe("200000");
-  });
-
-  it("rejects a rate that is not positive", () => {
-    expect(() => tbfArgs(0, "c")).toThrow(/positive number of KB\/s/);
-  });
-});
 
 describe("isolatedNode", () => {
   it("recognises a one-node isolation, which the engine alone can do", () => {
@@ -99,7 +25,6 @@ describe("DockerNetworkControl without the containers' namespaces", () => {
       runId: "ab12cd",
       docker: {} as Docker, // never reached: the refusal comes first
       networkId: "net",
-      gateway: GATEWAY,
       members,
       access: { mode: "engine", reason, detail },
       container: () => ({ id: "x" }),

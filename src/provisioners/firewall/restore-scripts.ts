@@ -1,16 +1,19 @@
 /**
- * iptables-restore scripts for faults inside a node's namespace. Each fault owns one chain
- * (`fl-<run>-<kk>-p<n>` or `-l<n>`) jumped to from the top of INPUT, so undoing it touches
- * exactly what it added. Scripts are fed to one `iptables-restore --noflush` per namespace:
- * one process and one kernel transaction, instead of one `iptables` process per rule.
+ * iptables-restore scripts for fault chains inside a node's network namespace (a netns node's, a
+ * container's). Each fault owns one chain per node, jumped to from the top of INPUT, so undoing it
+ * touches exactly what it added. A script is fed to one `iptables-restore --noflush`: one process
+ * and one kernel transaction, instead of one `iptables` process per rule.
  */
 
-import type { DropRule } from "../drop-plans";
-export type { DropRule } from "../drop-plans";
+import type { DropRule } from "./drop-plans";
 
-/** Creates `chain` with its DROP rules and jumps to it first thing in INPUT. */
+/**
+ * Creates `chain` with its DROP rules and jumps to it first thing in INPUT. The chain starts by
+ * returning loopback traffic: a node talking to itself (over 127.0.0.1, or its own address, which
+ * the kernel also routes through lo) is not network traffic, and no fault may drop it.
+ */
 export function addChainScript(chain: string, rules: readonly DropRule[]): string {
-  const lines = ["*filter", `:${chain} - [0:0]`];
+  const lines = ["*filter", `:${chain} - [0:0]`, `-A ${chain} -i lo -j RETURN`];
   for (const rule of rules) {
     const parts = ["-A", chain];
     if (rule.source) parts.push("-s", rule.source);
@@ -51,12 +54,8 @@ export function removeChainCommands(iptables: string, chain: string): string[][]
   ];
 }
 
-/** The FORWARD rule that lets a bridge carry its own traffic (Docker sets FORWARD's policy to DROP). */
-export function forwardRuleSpec(bridge: string, comment: string): string[] {
-  return ["FORWARD", "-i", bridge, "-o", bridge, "-m", "comment", "--comment", comment, "-j", "ACCEPT"];
-}
-
-function formatProbability(p: number): string {
-  // statistic takes a decimal; avoid exponent notation for tiny values.
-  return Number(p.toFixed(6)).toString();
+/** statistic takes a decimal: no exponent notation for tiny values, at most 6 places. */
+export function formatProbability(p: number): string {
+  const text = Number(p.toFixed(6)).toString();
+  return text.includes(".") ? text : `${text}.0`;
 }

@@ -1,0 +1,283 @@
+import { spawn } from "node:child_process";
+import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
+import { probes } from "../../src/cluster/probes";
+import type { ClusterSpec } from "../../src/cluster/types";
+import { faults } from "../../src/faults/catalog";
+import { SERVER } from "../helpers/net-probes";
+
+/**
+ * Two overlapping faults of one kind, healed in either order, checked with real traffic between
+ * nodes: the same suite for every provisioner that does the fault (process, netns, docker), so
+ * they are seen to agree. Nodes run the SERVER of net-probes: TCP echo on "echo", an endless
+ * stream on "source".
+ */
+
+/** A cluster of three SERVER nodes; `peers` asks for every peer address (routing process nodes through link proxies). */
+export function serverSpec(extra: Partial<ClusterSpec> = {}): ClusterSpec {
+  return {
+    nodes: 3,
+    ports: ["echo", "source"],
+    command: ({ node, cluster }) => {
+      for (const peer of cluster.nodes) cluster.peerAddress(node, peer, "echo");
+      for (const peer of cluster.nodes) cluster.peerAddress(node, peer, "source");
+      return [process.execPath, "-e", SERVER, node.host, String(node.port("echo")), String(node.port("source"))];
+    },
+    ready: probes.tcp("echo"),
+    stop: { timeout: "2s" },
+    ...extra,
+  };
+}
+
+/** Counts what `host:port` streams for `ms` and prints bytes per second. */
+const DOWNLOAD = `
+const [host, port, ms] = process.argv.slice(1);
+let bytes = 0, start = 0;
+const s = require("net").connect(+port, host, () => { start = Date.now(); setTimeout(() => { console.log(Math.round(bytes * 1000 / (Date.now() - start))); process.exit(0); }, +ms); });
+s.on("data", (c) => { if (start) bytes += c.length; });
+s.on("error", (e) => { console.log(e.code); process.exit(0); });`;
+
+/** Runs a Node script (this Node binary) in the network namespace of the process `pid`: a node's own network, as root. */
+export function inNetnsOf(pid: number, script: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("nsenter", [`--net=/proc/${pid}/ns/net`, "--", process.execPath, "-e", script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    child.once("error", reject);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out.trim());
+      else reject(new Error(`nsenter into pid ${pid} exited ${code}: ${err.trim()}`));
+    });
+  });
+}
+
+/** Dials every `host:port` given at once; prints one "ok", "timeout" or error code per target, as JSON. */
+const CLIENTS = `
+const [ms, ...targets] = process.argv.slice(1);
+const results = targets.map((target) => new Promise((resolve) => {
+  const [host, port] = target.split(":");
+  const s = require("net").connect(+port, host);
+  const t = setTimeout(() => { s.destroy(); resolve("timeout"); }, +ms);
+  s.on("connect", () => s.write("ping"));
+  s.on("data", () => { clearTimeout(t); s.destroy(); resolve("ok"); });
+  s.on("error", (e) => { clearTimeout(t); resolve(e.code); });
+}));
+Promise.all(results).then((r) => { console.log(JSON.stringify(r)); process.exit(0); });`;
+
+export interface NodeToNode {
+  /** Whether `from` gets an echo from each of `to` (within 700 ms). */
+  reaches(from: string, to: readonly string[]): Promise<boolean[]>;
+  /** Bytes per second `from` reads from `to`'s "source" port over one second. */
+  rate(from: string, to: string): Promise<number>;
+}
+
+/** Traffic from inside the nodes' own network namespaces (netns, docker), by the node's host pid. */
+export function fromNamespaces(cluster: () => FaultlineCluster): NodeToNode {
+  const pid = (name: string): number => {
+    const p = cluster().node(name).pid;
+    if (p === undefined) throw new Error(`node ${name} has no host pid`);
+    return p;
+  };
+  return {
+    reaches: async (from, to) => {
+      const targets = to.map((name) => `${cluster().node(name).host}:${cluster().node(name).port("echo")}`);
+      return (JSON.parse(await inNetnsOf(pid(from), CLIENTS, ["700", ...targets])) as string[]).map((r) => r === "ok");
+    },
+    rate: async (from, to) => Number(await inNetnsOf(pid(from), DOWNLOAD, [cluster().node(to).host, String(cluster().node(to).port("source")), "1000"])),
+  };
+}
+
+export interface OverlapSuiteOptions {
+  cluster: () => FaultlineCluster;
+  traffic: NodeToNode;
+}
+
+const ORDERS = [
+  ["first", [0, 1]],
+  ["second", [1, 0]],
+] as const;
+
+function linkChecks(traffic: NodeToNode) {
+  // One prober per source node, dialling all its targets at once.
+  const links = async (pairs: Array<[string, string]>): Promise<string[]> => {
+    const sources = [...new Set(pairs.map(([from]) => from))];
+    const answers = await Promise.all(
+      sources.map((from) =>
+        traffic.reaches(
+          from,
+          pairs.filter(([a]) => a === from).map(([, to]) => to),
+        ),
+      ),
+    );
+    const up = new Map(
+      sources.flatMap((from, i) => pairs.filter(([a]) => a === from).map(([, to], j): [string, boolean] => [`${from}->${to}`, answers[i]![j]!])),
+    );
+    return pairs.map(([a, b]) => `${a}->${b} ${up.get(`${a}->${b}`) ? "up" : "cut"}`);
+  };
+  const all: Array<[string, string]> = [
+    ["n1", "n2"],
+    ["n2", "n1"],
+    ["n1", "n3"],
+    ["n3", "n1"],
+    ["n2", "n3"],
+    ["n3", "n2"],
+  ];
+  const expected = (cut: Array<[string, string]>): string[] =>
+    all.map(([a, b]) => `${a}->${b} ${cut.some(([x, y]) => (x === a && y === b) || (x === b && y === a)) ? "cut" : "up"}`);
+  return { links, all, expected };
+}
+
+/** Two partitions that share a link (call inside a describe whose cluster is started). */
+export function partitionOverlaps(options: OverlapSuiteOptions): void {
+  const { links, all, expected } = linkChecks(options.traffic);
+  it.each(ORDERS)("heals two overlapping partitions independently, the %s applied healed first", async (_, order) => {
+    const cluster = options.cluster();
+    expect(await links(all)).toEqual(expected([]));
+    // Both cut n1-n3; only the first cuts n2-n3, only the second n1-n2.
+    const applied = [
+      await cluster.inject(faults.partition({ groups: [["n1", "n2"], ["n3"]] })),
+      await cluster.inject(faults.partition({ groups: [["n1"], ["n2", "n3"]] })),
+    ];
+    try {
+      expect(await links(all)).toEqual(
+        expected([
+          ["n1", "n2"],
+          ["n1", "n3"],
+          ["n2", "n3"],
+        ]),
+      );
+      await applied[order[0]]!.heal();
+      expect(await links(all)).toEqual(
+        expected(
+          order[0] === 0
+            ? [
+                ["n1", "n2"],
+                ["n1", "n3"],
+              ]
+            : [
+                ["n1", "n3"],
+                ["n2", "n3"],
+              ],
+        ),
+      );
+      await applied[order[1]]!.heal();
+      expect(await links(all)).toEqual(expected([]));
+    } finally {
+      for (const fault of applied) await fault.heal();
+    }
+  });
+}
+
+/**
+ * Without the nodes' firewalls (docker through the engine alone) a partition can only isolate one
+ * node: two isolations of one node, and of two nodes (which share a link).
+ */
+export function isolationOverlaps(options: OverlapSuiteOptions): void {
+  const { links, all, expected } = linkChecks(options.traffic);
+  it.each(ORDERS)("heals two isolations of the same node independently, the %s applied healed first", async (_, order) => {
+    const cluster = options.cluster();
+    const applied = [await cluster.inject(faults.partition({ isolate: "n1" })), await cluster.inject(faults.partition({ groups: [["n1"], ["n2", "n3"]] }))];
+    try {
+      expect(await links(all)).toEqual(
+        expected([
+          ["n1", "n2"],
+          ["n1", "n3"],
+        ]),
+      );
+      await applied[order[0]]!.heal();
+      expect(await links(all)).toEqual(
+        expected([
+          ["n1", "n2"],
+          ["n1", "n3"],
+        ]),
+      );
+      await applied[order[1]]!.heal();
+      expect(await links(all)).toEqual(expected([]));
+    } finally {
+      for (const fault of applied) await fault.heal();
+    }
+  });
+
+  it.each(ORDERS)("heals isolations of two nodes independently, the %s applied healed first", async (_, order) => {
+    const cluster = options.cluster();
+    const applied = [await cluster.inject(faults.partition({ isolate: "n1" })), await cluster.inject(faults.partition({ isolate: "n3" }))];
+    try {
+      expect(await links(all)).toEqual(
+        expected([
+          ["n1", "n2"],
+          ["n1", "n3"],
+          ["n2", "n3"],
+        ]),
+      );
+      await applied[order[0]]!.heal();
+      expect(await links(all)).toEqual(
+        expected(
+          order[0] === 0
+            ? [
+                ["n1", "n3"],
+                ["n2", "n3"],
+              ]
+            : [
+                ["n1", "n2"],
+                ["n1", "n3"],
+              ],
+        ),
+      );
+      await applied[order[1]]!.heal();
+      expect(await links(all)).toEqual(expected([]));
+    } finally {
+      for (const fault of applied) await fault.heal();
+    }
+  });
+}
+
+/** Two losses on one node. */
+export function lossOverlaps(options: OverlapSuiteOptions): void {
+  const { links } = linkChecks(options.traffic);
+  it.each(ORDERS)("heals two overlapping losses independently, the %s applied healed first", async (_, order) => {
+    const cluster = options.cluster();
+    // Two faults dropping everything into n1: n1 stays cut until both heal; n2-n3 is never touched.
+    const into: Array<[string, string]> = [
+      ["n2", "n1"],
+      ["n3", "n1"],
+      ["n2", "n3"],
+    ];
+    const applied = [await cluster.inject(faults.loss({ node: "n1", probability: 1 })), await cluster.inject(faults.loss({ node: "n1", probability: 1 }))];
+    try {
+      expect(await links(into)).toEqual(["n2->n1 cut", "n3->n1 cut", "n2->n3 up"]);
+      await applied[order[0]]!.heal();
+      expect(await links(into)).toEqual(["n2->n1 cut", "n3->n1 cut", "n2->n3 up"]);
+      await applied[order[1]]!.heal();
+      expect(await links(into)).toEqual(["n2->n1 up", "n3->n1 up", "n2->n3 up"]);
+    } finally {
+      for (const fault of applied) await fault.heal();
+    }
+  });
+}
+
+/** Two bandwidth limits on one node. */
+export function bandwidthOverlaps(options: OverlapSuiteOptions): void {
+  const { traffic } = options;
+  it.each(ORDERS)(
+    "stacks two bandwidth limits on one node (the lower holds while both do) and heals them independently, the %s applied healed first",
+    async (_, order) => {
+      const cluster = options.cluster();
+      const band = (rate: number): string => (rate < 250_000 ? "~100 KB/s" : rate < 900_000 ? "~400 KB/s" : rate > 2_000_000 ? "unlimited" : `${rate} B/s`);
+      const applied = [await cluster.inject(faults.bandwidth({ node: "n2", rate: 400 }))];
+      try {
+        expect(band(await traffic.rate("n1", "n2"))).toBe("~400 KB/s");
+        applied.push(await cluster.inject(faults.bandwidth({ node: "n2", rate: 100 })));
+        expect(band(await traffic.rate("n1", "n2"))).toBe("~100 KB/s");
+        await applied[order[0]]!.heal();
+        expect(band(await traffic.rate("n1", "n2"))).toBe(order[0] === 0 ? "~100 KB/s" : "~400 KB/s");
+        await applied[order[1]]!.heal();
+        expect(band(await traffic.rate("n1", "n2"))).toBe("unlimited");
+      } finally {
+        for (const fault of applied) await fault.heal();
+      }
+    },
+  );
+}
