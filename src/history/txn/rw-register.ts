@@ -75,7 +75,7 @@ export function inferRwRegister(history: TxnHistory, builder: GraphBuilder, log:
   const extWriter = new Map<TxnKey, Map<TxnValue, number>>();
   const extReaders = new Map<TxnKey, Map<unknown, number[]>>();
   const ext = new Map<number, ReturnType<typeof externals>>();
-  const lostUpdate = new Map<string, TxnRecord[]>();
+  const lostUpdate = new Map<string, { key: TxnKey; value: unknown; txns: TxnRecord[] }>();
   for (const txn of txns) {
     if (txn.type !== "ok") continue;
     checkCommitted(txn, written, txns, log);
@@ -95,15 +95,13 @@ export function inferRwRegister(history: TxnHistory, builder: GraphBuilder, log:
       if (e.writes.has(key)) {
         const group = `${typeof key}:${String(key)}\u0000${typeof value}:${String(value)}`;
         const members = lostUpdate.get(group);
-        if (members) members.push(txn);
-        else lostUpdate.set(group, [txn]);
+        if (members) members.txns.push(txn);
+        else lostUpdate.set(group, { key, value, txns: [txn] });
       }
     }
   }
-  for (const group of lostUpdate.values()) {
+  for (const { key, value, txns: group } of lostUpdate.values()) {
     if (group.length < 2) continue;
-    const key = group[0]!.mops.find((m) => ext.get(group[0]!.id)!.reads.has(m[1]) && ext.get(group[0]!.id)!.writes.has(m[1]))![1];
-    const value = ext.get(group[0]!.id)!.reads.get(key);
     log.add({
       kind: "lost-update",
       key,

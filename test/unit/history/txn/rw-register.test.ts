@@ -164,3 +164,25 @@ describe("rw-register", () => {
     expect(() => check(serial([["w", "x", 1]], [["w", "x", 1]]))).toThrow(/value 1 is written to key x twice/);
   });
 });
+
+describe("rw-register lost updates", () => {
+  it("names the key both transactions read and wrote, not another key they touched", () => {
+    const h = concurrent(
+      [
+        ["r", "a", null],
+        ["w", "a", 1],
+        ["r", "x", null],
+        ["w", "x", 1],
+      ],
+      [
+        ["r", "x", null],
+        ["w", "x", 2],
+      ],
+    );
+    const result = checkTransactions(h, { model: "cursor-stability" });
+    expect(result.anomalies["lost-update"]!.map((a) => a.key)).toEqual(["x"]);
+    expect(result.anomalies["lost-update"]![0]!.description).toBe(
+      "operations 2, 3 all read key x = nil and all wrote it: each update is made without the others",
+    );
+  });
+});
