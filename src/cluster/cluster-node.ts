@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { FaultlineError } from "../common/errors";
+import { FaultlineError, describeValue } from "../common/errors";
 import { toMs, formatMs, type Duration } from "../common/duration";
 import { timers, sleep, monoNowMs, withTimeout } from "../common/timers";
 import type { FaultProxy } from "../proxy/fault-proxy";
@@ -106,8 +106,29 @@ export class ClusterNode implements Node {
     }
     const cwd = spec.cwd ?? this.dataDir;
     this.checkCwd(cwd);
-    const userEnv = typeof spec.env === "function" ? spec.env(context) : (spec.env ?? {});
-    const env = { ...stringEnv(process.env), ...userEnv, ...(spec.clock ? clockEnv(this.options.clusterDir, this.name, this.cluster) : {}) };
+    const userEnv: unknown = typeof spec.env === "function" ? spec.env(context) : (spec.env ?? {});
+    // A string returned here would be spread as {"0": "A", "1": "=", …} into the node's environment.
+    if (
+      typeof userEnv !== "object" ||
+      userEnv === null ||
+      Array.isArray(userEnv) ||
+      Object.values(userEnv).some((v) => typeof v === "object" || typeof v === "function")
+    ) {
+      this.nodeState = "exited";
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: `env must be (or return) an object of strings, received ${describeValue(userEnv)}`,
+        hint: "e.g. env: ({ node }) => ({ NODE_NAME: node.name })",
+        cluster: this.cluster,
+        node: this.name,
+        option: "env",
+      });
+    }
+    const env = {
+      ...stringEnv(process.env),
+      ...(userEnv as Record<string, string>),
+      ...(spec.clock ? clockEnv(this.options.clusterDir, this.name, this.cluster) : {}),
+    };
     let launched: NodeProcess;
     try {
       launched = await provisioner.launch(this.options.slot, {

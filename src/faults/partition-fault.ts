@@ -5,7 +5,7 @@ import { activeFault } from "./active-fault";
 import type { Fault } from "./fault";
 import * as grudges from "./grudge";
 import type { Grudge } from "./grudge";
-import { checkSelector, requireCluster, resolveTargets, type NodeSelector } from "./targets";
+import { checkSelector, requireCluster, resolveTargets, targetNode, type NodeSelector } from "./targets";
 
 /** Exactly one of the shapes, plus `oneWay` and `clients`. Names follow Jepsen's nemeses. */
 export interface PartitionOptions {
@@ -55,7 +55,7 @@ async function plan(cluster: Cluster, options: PartitionOptions, random: () => n
       .filter((n) => (g[n] ?? []).length > 0)
       .slice(0, 1);
   if (options.isolate !== undefined) {
-    const [target] = await resolveTargets(cluster, options.isolate, random, "partition");
+    const [target] = await resolveTargets(cluster, options.isolate, random, "partition", "isolate");
     const label = options.isolate === "leader" ? `${target!.name} (the leader)` : target!.name;
     return { grudge: grudges.isolate(names, target!.name), firstSide: [target!.name], summary: `isolating ${label}` };
   }
@@ -65,7 +65,7 @@ async function plan(cluster: Cluster, options: PartitionOptions, random: () => n
     return { grudge: g, firstSide: first, summary: `halves [${first.join(" ")}] | [${names.filter((n) => !first.includes(n)).join(" ")}]` };
   }
   if (options.minority !== undefined) {
-    const include = options.minority === true ? undefined : (await resolveTargets(cluster, options.minority, random, "partition"))[0]!.name;
+    const include = options.minority === true ? undefined : (await resolveTargets(cluster, options.minority, random, "partition", "minority"))[0]!.name;
     const g = grudges.majorityMinority(names, { include, random });
     const deaf = Object.keys(g).filter((n) => g[n]!.length > names.length / 2);
     return { grudge: g, firstSide: deaf, summary: `minority [${deaf.join(" ")}] cut from the majority` };
@@ -86,7 +86,7 @@ async function plan(cluster: Cluster, options: PartitionOptions, random: () => n
         cluster: cluster.name,
       });
     }
-    const components = options.groups.map((group) => group.map((one) => cluster.node(one).name));
+    const components = options.groups.map((group) => group.map((one) => targetNode(cluster, one, "partition.groups").name));
     return { grudge: grudges.groups(names, components), firstSide: components[0] ?? [], summary: components.map((c) => `[${c.join(" ")}]`).join(" | ") };
   }
   const g = grudges.checkGrudge(options.grudge, names);

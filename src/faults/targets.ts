@@ -59,13 +59,35 @@ export function checkSelector(kind: string, selector: unknown, option = "node"):
   if (!one(selector)) throw invalidSelector(kind, option, selector, "must be a node name, an index, a selector or a list");
 }
 
+/**
+ * `cluster.node(one)`, with an unknown name or index reported as the fault option that named it
+ * (`kill.node`, `partition.isolate`) rather than as a bare lookup.
+ */
+export function targetNode(cluster: Cluster, one: string | number, option: string): Node {
+  const found = typeof one === "number" ? cluster.nodes[one] : cluster.nodes.find((n) => n.name === one);
+  if (found) return found;
+  throw new FaultlineError({
+    code: "FAULTLINE_UNKNOWN_NODE",
+    message: `${option} names no node of the cluster (nodes are ${cluster.nodes.map((n) => n.name).join(", ")}), received ${describeValue(one)}`,
+    hint: "use a node name from the list, or an index from 0",
+    cluster: cluster.name,
+    option,
+  });
+}
+
 /** Resolves a selector to nodes at apply time (the leader is asked for then). */
-export async function resolveTargets(cluster: Cluster, selector: NodeSelector | undefined, random: () => number, kind: string): Promise<Node[]> {
+export async function resolveTargets(
+  cluster: Cluster,
+  selector: NodeSelector | undefined,
+  random: () => number,
+  kind: string,
+  option = "node",
+): Promise<Node[]> {
   const nodes = cluster.nodes;
   const pick = selector ?? "random";
   if (Array.isArray(pick)) {
     if (pick.length === 0) throw invalidSelector(kind, "node", pick, "is an empty list, which would fault no node", cluster.name);
-    const resolved = pick.map((one) => cluster.node(one));
+    const resolved = pick.map((one) => targetNode(cluster, one, `${kind}.${option}`));
     // ["n1", 0] names n1 twice: a second signal to a node already down fails half-applied.
     if (new Set(resolved).size !== resolved.length)
       throw invalidSelector(kind, "node", pick, `names a node twice (${resolved.map((n) => n.name).join(", ")})`, cluster.name);
@@ -93,7 +115,7 @@ export async function resolveTargets(cluster: Cluster, selector: NodeSelector | 
       return [leader];
     }
     default:
-      if (typeof pick === "number" || typeof pick === "string") return [cluster.node(pick)];
+      if (typeof pick === "number" || typeof pick === "string") return [targetNode(cluster, pick, `${kind}.${option}`)];
       throw new FaultlineError({
         code: "FAULTLINE_INVALID_OPTION",
         message: `node must be a name, an index, "leader", "random", "minority", "majority", "all" or a list, received ${describeValue(pick)}`,

@@ -5,6 +5,10 @@ import { faults } from "../../src/faults/catalog";
 import { matchers } from "../../src/jest/matchers/register";
 import { beginRun, endRun } from "../../src/reaper/run-context";
 import { startedCluster } from "./started-cluster";
+import { isFaultlineError } from "../../src/common/errors";
+import type { ClusterSpec } from "../../src/cluster/types";
+import type { Fault } from "../../src/faults/fault";
+import { expectCoded, outcome } from "../unit/bad-input/catalogue";
 
 expect.extend(matchers);
 
@@ -166,4 +170,76 @@ describe("a cwd that does not exist", () => {
       await endRun(run);
     }
   }, 30_000);
+});
+
+/** Wrong input only a real start can reveal: refused with a coded error, and nothing left running. */
+describe("bad cluster specs refused while provisioning", () => {
+  const spec = (extra: Partial<ClusterSpec>): ClusterSpec => ({ nodes: 2, readyTimeout: "5s", stop: { timeout: "1s" }, command: () => idle, ...extra });
+  const rows: Array<[string, ClusterSpec, string, string | undefined, string]> = [
+    ["a command that returns a string", spec({ command: (() => "node server.js") as never }), "FAULTLINE_INVALID_OPTION", "command", '"node server.js"'],
+    ["a command that returns no argv", spec({ command: () => [] }), "FAULTLINE_INVALID_OPTION", "command", "empty argv"],
+    ["a command that returns numbers", spec({ command: (() => [process.execPath, 5]) as never }), "FAULTLINE_INVALID_OPTION", "command", "5"],
+    ["a missing binary", spec({ command: () => ["/nonexistent/faultline-bin", "--x"] }), "FAULTLINE_BINARY_NOT_FOUND", "command", "/nonexistent/faultline-bin"],
+    ["a binary not on PATH", spec({ command: () => ["faultline-no-such-binary"] }), "FAULTLINE_BINARY_NOT_FOUND", "command", "faultline-no-such-binary"],
+    ["a node that exits at once", spec({ ports: ["http"], command: () => [process.execPath, "-e", "process.exit(3)"] }), "FAULTLINE_NODE_EXITED", undefined, "3"],
+    ["an env function returning a string", spec({ env: (() => "A=1") as never }), "FAULTLINE_INVALID_OPTION", "env", '"A=1"'],
+  ];
+
+  it.each(rows)(
+    "%s",
+    async (_label, bad, code, option, received) => {
+      const run = beginRun();
+      try {
+        const error = await outcome(() => startCluster(bad, { name: "bad-spec", run }), 30_000);
+        expectCoded(error, code, option, received);
+        expect(isFaultlineError(error) && (error.node !== undefined || error.option !== undefined)).toBe(true);
+      } finally {
+        await endRun(run);
+      }
+      // Nothing of the failed start keeps running: endRun would have failed with FAULTLINE_TEARDOWN otherwise.
+    },
+    60_000,
+  );
+});
+
+describe("fault targets that do not exist, refused at apply with nothing faulted", () => {
+  const started = startedCluster(
+    {
+      nodes: 3,
+      ports: ["http"],
+      stop: { timeout: "2s" },
+      command: ({ node }) => [process.execPath, tinyNode, "--name", node.name, "--port", String(node.port("http"))],
+    },
+    "bad-targets",
+  );
+  const unknown = "FAULTLINE_UNKNOWN_NODE";
+  const rows: Array<[string, () => Fault, string, string | undefined, string]> = [
+    ['kill of node "n9"', () => faults.kill({ node: "n9" }), unknown, "kill.node", '"n9"'],
+    ["kill of node 7", () => faults.kill({ node: 7 }), unknown, "kill.node", "7"],
+    ['kill of ["n1", "n9"]', () => faults.kill({ node: ["n1", "n9"] }), unknown, "kill.node", '"n9"'],
+    ['pause of node "N1" (names are exact)', () => faults.pause({ node: "N1" }), unknown, "pause.node", '"N1"'],
+    ['restart of node "n9"', () => faults.restart({ node: "n9" }), unknown, "restart.node", '"n9"'],
+    ['partition isolating "n9"', () => faults.partition({ isolate: "n9" }), unknown, "partition.isolate", '"n9"'],
+    ['partition groups naming "n9"', () => faults.partition({ groups: [["n9"], ["n1"]] }), unknown, "partition.groups", '"n9"'],
+    ['partition grudge naming "n9"', () => faults.partition({ grudge: { n1: ["n9"] } }), "FAULTLINE_INVALID_OPTION", "grudge", '"n9"'],
+    ['partition bridge "n9"', () => faults.partition({ bridge: "n9" }), "FAULTLINE_INVALID_OPTION", "bridge", '"n9"'],
+    ['latency on node "n9"', () => faults.latency({ latency: 10, node: "n9" }), unknown, "latency.node", '"n9"'],
+    ["a clock fault on a cluster without clock: true", () => faults.clock({ offset: "1m" }), "FAULTLINE_FAULT_UNSUPPORTED", "clock", "clock: true"],
+    ["a full disk on a cluster without disk: { size }", () => faults.disk({ mode: "full" }), "FAULTLINE_FAULT_UNSUPPORTED", "disk.size", "disk"],
+  ];
+
+  it.each(rows)(
+    "%s",
+    async (_label, make, code, option, received) => {
+      const cluster = started();
+      const pids = cluster.nodes.map((n) => n.pid);
+      const error = await outcome(() => cluster.inject(make()), 30_000);
+      expectCoded(error, code, option, received);
+      // Nothing was faulted: every node still runs as before, no toxic, no fault left active.
+      expect(cluster.nodes.map((n) => [n.state, n.pid])).toEqual(pids.map((pid) => ["running", pid]));
+      for (const node of cluster.nodes) expect(node.proxy("http")!.toxics).toEqual([]);
+      for (const node of cluster.nodes) expect(await answers(node.host, node.port("http"))).toBe(true);
+    },
+    60_000,
+  );
 });

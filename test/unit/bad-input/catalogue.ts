@@ -26,14 +26,14 @@ export async function outcome(act: () => unknown, guardMs = 10_000): Promise<unk
 }
 
 /** Asserts that `error` is the coded error a row asks for. */
-export function expectCoded(error: unknown, code: string, option: string, received: string): void {
+export function expectCoded(error: unknown, code: string, option: string | undefined, received: string): void {
   expect(error).not.toBe("hang");
   expect(error).toBeDefined(); // undefined: the input was accepted
   // A plain Error (or a crash such as a TypeError) is reported with its message.
   if (!isFaultlineError(error)) throw new Error(`not a FaultlineError: ${String(error)}`);
   if (code === "FAULTLINE_PARSE") {
     expect(error.code).toBe(code);
-    expect(error.message).toContain(option);
+    expect(error.message).toContain(option!);
   } else {
     expect({ code: error.code, option: error.option }).toEqual({ code, option });
   }
