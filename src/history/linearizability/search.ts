@@ -159,7 +159,7 @@ export function startSearch<S>(problem: Omit<SearchProblem<S>, "deadlineNs">): (
   const bits = new Uint32Array(words);
   const zobrist = zobristWords(n);
   const stateHash = codec.hash;
-  const cache = new StateCache<unknown>(words, codec.equal);
+  const cache = new StateCache<unknown>(words, codec.equal, Math.min(4 * n, 1024));
 
   const stackEntry = new Int32Array(n);
   const stackNode = new Int32Array(n);

@@ -10,8 +10,8 @@
 export class StateCache<S> {
   private table: Int32Array<ArrayBuffer>;
   private mask: number;
-  private hashes = new Int32Array(1024);
-  private chain = new Int32Array(1024);
+  private hashes: Int32Array<ArrayBuffer>;
+  private chain: Int32Array<ArrayBuffer>;
   private pool: Uint32Array<ArrayBuffer>;
   private readonly states: S[] = [];
   private count = 0;
@@ -20,10 +20,15 @@ export class StateCache<S> {
     /** 32-bit words per bitset. */
     private readonly words: number,
     private readonly equal: (a: S, b: S) => boolean,
+    /** Entries to make room for up front (it grows): small partitions stay cheap to set up. */
+    capacity = 1024,
   ) {
-    this.table = new Int32Array(4096).fill(-1);
-    this.mask = 4095;
-    this.pool = new Uint32Array(1024 * Math.max(1, words));
+    const entries = 1 << Math.max(6, Math.ceil(Math.log2(Math.max(1, capacity))));
+    this.hashes = new Int32Array(entries);
+    this.chain = new Int32Array(entries);
+    this.table = new Int32Array(entries * 4).fill(-1);
+    this.mask = entries * 4 - 1;
+    this.pool = new Uint32Array(entries * Math.max(1, words));
   }
 
   /** Configurations stored. */

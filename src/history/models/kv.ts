@@ -1,5 +1,5 @@
 import { formatValue } from "../describe";
-import { AppendChain, pieceOf, prefixHashes } from "./append-chain";
+import { AppendChain, pieceOf, prefixHashes, type Piece } from "./append-chain";
 import {
   REJECT,
   accept,
@@ -111,13 +111,15 @@ function kvCodec(initial: unknown): SearchCodec<KvState> {
       const [key, value] = pairOf(input.value, `kv ${input.f}`);
       const result = resultOf(key, output);
       if (input.f === "append") {
-        const fresh = toFast(isSequence(value) ? value : [value]);
-        const text = pieceOf(String(value));
-        const items = pieceOf(Array.isArray(value) ? value : [value]);
+        // Worked out on first use: most histories append to strings only, or arrays only.
+        let fresh: Fast | undefined;
+        let text: Piece | undefined;
+        let items: Piece | undefined;
         return (state) => {
-          if (state === null) return accept(fresh);
+          if (state === null) return accept((fresh ??= toFast(isSequence(value) ? value : [value])));
           if (!(state instanceof AppendChain)) return REJECT;
-          return accept(state.append(state.isString ? text : items));
+          if (state.isString) return accept(state.append((text ??= pieceOf(String(value)))));
+          return accept(state.append((items ??= pieceOf(Array.isArray(value) ? value : [value]))));
         };
       }
       if (input.f === "cas") {
@@ -148,10 +150,14 @@ function kvCodec(initial: unknown): SearchCodec<KvState> {
       const result = resultOf(pairOf(input.value, `kv ${input.f}`)[0], output);
       if (!result.known || !isSequence(result.value)) return undefined;
       const isString = typeof result.value === "string";
-      const prefixes = prefixHashes(result.value);
+      const read = result.value;
+      let prefixes: Int32Array | undefined;
       // Appends only lengthen a value: one that is not a prefix of the read never becomes it.
-      return (state) =>
-        !(state instanceof AppendChain) || (state.isString === isString && state.length < prefixes.length && state.hash === prefixes[state.length]);
+      return (state) => {
+        if (!(state instanceof AppendChain)) return true;
+        prefixes ??= prefixHashes(read);
+        return state.isString === isString && state.length < prefixes.length && state.hash === prefixes[state.length];
+      };
     },
   };
 }
