@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { isFaultlineError } from "../common/errors";
+import { FaultlineError, isFaultlineError } from "../common/errors";
 import { parseJsonl } from "../history/formats/jsonl";
 import type { Operation } from "../history/operation";
 import { checkTransactions, TXN_WORKLOADS, type TxnCheckResult, type TxnWorkload } from "../history/txn/check-txn";
@@ -32,7 +32,12 @@ interface TxnArgs {
   json: boolean;
 }
 
-class UsageError extends Error {}
+/** A malformed command line: coded like every faultline error, printed with the usage. */
+class UsageError extends FaultlineError {
+  constructor(option: string, message: string, hint = "see the usage below") {
+    super({ code: "FAULTLINE_INVALID_OPTION", option, message, hint });
+  }
+}
 
 function parseArgs(argv: readonly string[]): TxnArgs | "help" {
   const args: TxnArgs = { file: "", workload: "auto", models: [], format: "auto", wfrKeys: false, budget: undefined, json: false };
@@ -51,13 +56,18 @@ function parseArgs(argv: readonly string[]): TxnArgs | "help" {
     }
     const eq = arg.indexOf("=");
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (!["txn", "model", "format", "budget"].includes(name)) throw new UsageError(`unknown option --${name}`);
+    if (!["txn", "model", "format", "budget"].includes(name))
+      throw new UsageError(`--${name}`, `unknown option --${name}`, "the options are --txn, --model, --format, --wfr-keys, --budget and --json");
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    if (value === undefined) throw new UsageError(`--${name}`, `--${name} needs a value`, `write --${name} <value> or --${name}=<value>`);
     switch (name) {
       case "txn":
         if (value !== "auto" && !TXN_WORKLOADS.includes(value as TxnWorkload))
-          throw new UsageError(`unknown workload "${value}"; expected ${TXN_WORKLOADS.join(", ")} or auto`);
+          throw new UsageError(
+            "--txn",
+            `unknown workload "${value}"; expected ${TXN_WORKLOADS.join(", ")} or auto`,
+            "list-append for appends to lists, rw-register for writes of registers",
+          );
         args.workload = value as TxnWorkload | "auto";
         break;
       case "model":
@@ -65,21 +75,32 @@ function parseArgs(argv: readonly string[]): TxnArgs | "help" {
           try {
             args.models.push(canonicalModel(model, "--model"));
           } catch {
-            throw new UsageError(`unknown model "${model}"; expected one of ${CONSISTENCY_MODELS.join(", ")}`);
+            throw new UsageError(
+              "--model",
+              `unknown model "${model}"; expected one of ${CONSISTENCY_MODELS.join(", ")}`,
+              "Adya's names work too: PL-2, PL-2.99, PL-3, PL-SI, PL-SS",
+            );
           }
         }
         break;
       case "format":
-        if (value !== "auto" && value !== "edn" && value !== "jsonl") throw new UsageError(`unknown format "${value}"; expected auto, edn or jsonl`);
+        if (value !== "auto" && value !== "edn" && value !== "jsonl")
+          throw new UsageError("--format", `unknown format "${value}"; expected auto, edn or jsonl`, "leave it out to recognise the format from the file");
         args.format = value;
         break;
       case "budget":
-        if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`--budget expects a positive number of edge visits, received "${value}"`);
+        if (!/^\d+$/.test(value) || Number(value) <= 0)
+          throw new UsageError("--budget", `--budget expects a positive number of edge visits, received "${value}"`, "e.g. --budget 50000000");
         args.budget = Number(value);
         break;
     }
   }
-  if (files.length !== 1) throw new UsageError(files.length ? `expected one history file, received ${files.length}` : "missing the history file");
+  if (files.length !== 1)
+    throw new UsageError(
+      "file",
+      files.length ? `expected one history file, received ${files.length}` : "missing the history file",
+      "name one history file: faultline check --txn list-append history.edn",
+    );
   return { ...args, file: files[0]! };
 }
 
@@ -113,7 +134,14 @@ export async function runCheckTxn(argv: string[], out: NodeJS.WritableStream): P
   try {
     text = await readFile(args.file, "utf8");
   } catch (error) {
-    out.write(`faultline check --txn: cannot read ${args.file}: ${(error as Error).message}\n`);
+    const cause = error as NodeJS.ErrnoException;
+    const coded = new FaultlineError({
+      code: "FAULTLINE_HISTORY",
+      option: "file",
+      message: `cannot read ${JSON.stringify(args.file)}: ${cause.message}`,
+      hint: cause.code === "EISDIR" ? "name the history file, not its folder" : "check the path: it is relative to the current directory",
+    });
+    out.write(`faultline check --txn: ${coded.message}\n`);
     return 66;
   }
   let result: TxnCheckResult;

@@ -82,12 +82,15 @@ describe("faultline check --txn", () => {
   it("exits 64 on a usage error, 65 on a malformed history, 66 on a missing file", async () => {
     const usage = await run("check", "--txn", "list-append", path.join(FIXTURES, "read-skew.edn"), "--model", "serialisable");
     expect(usage.code).toBe(64);
-    expect(usage.output).toContain('unknown model "serialisable"');
+    expect(usage.output).toContain('faultline check --txn: FAULTLINE_INVALID_OPTION: unknown model "serialisable"');
+    expect(usage.output).toContain('[option "--model"]');
     const bad = path.join(dir, "bad.edn");
     fs.writeFileSync(bad, "{:type :ok, :process 0, :f :txn, :value [[:add :x 1]]}\n");
     const malformed = await run("check", "--txn", "list-append", bad);
     expect(malformed.code).toBe(65);
     expect(malformed.output).toContain('micro-operation 0 has f "add"');
-    expect((await run("check", "--txn", "list-append", path.join(dir, "missing.edn"))).code).toBe(66);
+    const missing = await run("check", "--txn", "list-append", path.join(dir, "missing.edn"));
+    expect(missing.code).toBe(66);
+    expect(missing.output).toMatch(/FAULTLINE_HISTORY: cannot read ".*missing.edn": ENOENT/);
   });
 });
