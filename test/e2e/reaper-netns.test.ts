@@ -5,6 +5,7 @@ import { basename, join } from "node:path";
 import { requireOrSkip } from "../helpers/requirements";
 import { netnsProblem } from "../../src/provisioners/netns/capabilities";
 import { fixturesDir, linkFaultline, repoRoot } from "./helpers/run-jest";
+import { until } from "../helpers/polling";
 
 const project = join(fixturesDir, "reaper-netns");
 
@@ -18,19 +19,16 @@ function leftovers(runId: string): string[] {
     }
   };
   const mark = `fl-${runId}`;
-  const namespaces = read("ip", ["netns", "list"]).split("\n").filter((l) => l.includes(mark));
-  const links = read("ip", ["-o", "link", "show"]).split("\n").filter((l) => l.includes(mark));
-  const chains = read("iptables", ["-S"]).split("\n").filter((l) => l.includes(mark));
+  const namespaces = read("ip", ["netns", "list"])
+    .split("\n")
+    .filter((l) => l.includes(mark));
+  const links = read("ip", ["-o", "link", "show"])
+    .split("\n")
+    .filter((l) => l.includes(mark));
+  const chains = read("iptables", ["-S"])
+    .split("\n")
+    .filter((l) => l.includes(mark));
   return [...namespaces, ...links, ...chains];
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return condition();
 }
 
 requireOrSkip("netns", netnsProblem)("when Jest is SIGKILLed with a netns cluster and a partition active", () => {

@@ -6,6 +6,7 @@ import { processStartTime } from "../../src/reaper/process-identity";
 import { createRunDir, writeRunInfo } from "../../src/reaper/run-dir";
 import { startWatchdog } from "../../src/reaper/watchdog";
 import { fixturesDir } from "./helpers/run-jest";
+import { until } from "../helpers/polling";
 
 /** Pids of live processes whose command line carries `marker`. */
 function processesWith(marker: string): number[] {
@@ -19,15 +20,6 @@ function processesWith(marker: string): number[] {
       }
     })
     .map(Number);
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return condition();
 }
 
 describe("a worker that outlives its SIGKILLed parent", () => {

@@ -3,28 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixturesDir, linkFaultline, repoRoot } from "./helpers/run-jest";
+import { alive, until } from "../helpers/polling";
 
 const project = join(fixturesDir, "reaper");
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return condition();
-}
-
-describe.each([["in band", ["--runInBand"]], ["in a worker", ["--maxWorkers=1", "--workerThreads=false"]]])("when Jest is SIGKILLed (%s)", (_mode, args) => {
+describe.each([
+  ["in band", ["--runInBand"]],
+  ["in a worker", ["--maxWorkers=1", "--workerThreads=false"]],
+])("when Jest is SIGKILLed (%s)", (_mode, args) => {
   it("the watchdog removes every node process and the run directory", async () => {
     linkFaultline(project);
     const dir = mkdtempSync(join(tmpdir(), "fl-reaper-"));

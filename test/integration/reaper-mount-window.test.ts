@@ -3,6 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireOrSkip } from "../helpers/requirements";
 import { repoRoot, transpileSrc, until } from "./docker-helpers";
+import { alive } from "../helpers/polling";
 
 /**
  * A process that begins a run and SIGKILLs itself the moment a chosen mount succeeds, before the
@@ -39,15 +40,6 @@ function mountsUnder(dir: string): string[] {
     .split("\n")
     .map((line) => line.split(" ")[4] ?? "")
     .filter((point) => point === dir || point.startsWith(`${dir}/`));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const describeRoot = requireOrSkip("root", () => (process.getuid?.() === 0 ? undefined : "mounts need root"));
