@@ -39,7 +39,12 @@ export interface ModelDefinition<S, I = unknown, O = unknown> {
   partition?: (input: ModelInput<I>) => PartitionKey;
   /** State equality for the search's cache. Default: {@link sameValue} (deep, nil-equal). */
   equal?: (a: S, b: S) => boolean;
-  /** Optional state hash folded into the cache key; worth it when many states share a step. */
+  /**
+   * State hash folded into the search's cache key; must agree with `equal` (equal states, equal
+   * hashes). Default: without `equal`, a hash consistent with {@link sameValue}; with your own
+   * `equal`, none, and then every state with the same operations placed is compared one by one,
+   * which gets slow with many concurrent clients.
+   */
   hash?: (state: S) => number;
   /** A state for people. Default: {@link formatValue}. */
   describe?: (state: S) => string;
