@@ -12,6 +12,8 @@ module.exports = {
   setupFilesAfterEnv: [join(dist, "jest", "setup-after-env.js")],
   // Real clusters take seconds, not Jest's default 5 s; hang guards, not speed limits.
   testTimeout: 60_000,
+  // Watch mode reruns on every JSON file written under rootDir; the report writes some each test.
+  watchPathIgnorePatterns: ["/faultline-report/"],
   // The HTML report and the end-of-run summary. A project that sets its own `reporters` adds
   // "faultline/reporter" to keep them.
   reporters: ["default", join(dist, "report", "jest-reporter.js")],
