@@ -30,7 +30,7 @@ export function validateFaultlineOptions(options: unknown): asserts options is F
       throw invalid(`${PREFIX}.clusters`, "an object mapping cluster names to module paths", clusters, clustersHint);
     }
     for (const [name, path] of Object.entries(clusters)) {
-      if (!CLUSTER_NAME.test(name)) {
+      if (!CLUSTER_NAME.test(name) || name.includes("..")) {
         throw invalid(
           `${PREFIX}.clusters`,
           "keyed by cluster names (letters, digits, _ . -, at most 64)",

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, statSync } from "node:fs";
+import { lstatSync, mkdirSync, realpathSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { FaultlineError } from "../common/errors";
 
@@ -54,11 +54,14 @@ function checkParent(path: string, what: string): void {
   } catch {
     return; // created below with mode 0700
   }
+  // Whoever can change the link chooses where the run state lives (root follows any link).
+  if (lstatSync(parent).isSymbolicLink()) throw unsafe(path, what, `lies in ${parent}, which is a symbolic link (to ${realpathSync(parent)})`);
   const uid = process.getuid?.();
   if (uid === undefined) return;
   const openToOthers = (stat.mode & 0o022) !== 0;
   const sticky = (stat.mode & 0o1000) !== 0;
-  if (openToOthers && !sticky) throw unsafe(path, what, `lies in ${parent}, which others can write to without the sticky bit (mode ${(stat.mode & 0o7777).toString(8)})`);
+  if (openToOthers && !sticky)
+    throw unsafe(path, what, `lies in ${parent}, which others can write to without the sticky bit (mode ${(stat.mode & 0o7777).toString(8)})`);
   if (stat.uid !== uid && stat.uid !== 0 && openToOthers) throw unsafe(path, what, `lies in ${parent}, which belongs to uid ${stat.uid} and is open to others`);
 }
 
