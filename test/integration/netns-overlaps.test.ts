@@ -8,7 +8,7 @@ import { capabilities } from "../../src/provisioners/netns-provisioner";
 import { netnsProblem } from "../../src/provisioners/netns/capabilities";
 import { CLIENT } from "../helpers/net-probes";
 import { requireOrSkip } from "../helpers/requirements";
-import { bandwidthOverlaps, fromNamespaces, inNetnsOf, lossOverlaps, partitionOverlaps, serverSpec } from "./overlap-suite";
+import { bandwidthOverlaps, fromNamespaces, injector, placesOf, inNetnsOf, lossOverlaps, partitionOverlaps, serverSpec } from "./overlap-suite";
 import { startedCluster } from "./started-cluster";
 import { faults } from "../../src/faults/catalog";
 
@@ -22,12 +22,13 @@ const describeTbf = requireOrSkip("the kernel's sch_tbf qdisc", () => (capabilit
 
 describeNetns("overlapping faults on provisioner netns", () => {
   const cluster = startedCluster(serverSpec({ provisioner: "netns" }), "overlap-netns");
-  const traffic = fromNamespaces(cluster);
+  const traffic = fromNamespaces(placesOf(cluster));
+  const inject = injector(cluster);
 
-  describe("partitions", () => partitionOverlaps({ cluster, traffic }));
+  describe("partitions", () => partitionOverlaps({ inject, traffic }));
 
   describeStatistic("losses", () => {
-    lossOverlaps({ cluster, traffic });
+    lossOverlaps({ inject, traffic });
 
     it("never drops a node's traffic to itself (loopback), even when it loses every packet", async () => {
       const n1 = cluster().node("n1");
@@ -42,5 +43,5 @@ describeNetns("overlapping faults on provisioner netns", () => {
     });
   });
 
-  describeTbf("bandwidth limits", () => bandwidthOverlaps({ cluster, traffic }));
+  describeTbf("bandwidth limits", () => bandwidthOverlaps({ inject, traffic }));
 });

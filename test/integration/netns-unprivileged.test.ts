@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { requireOrSkip } from "../helpers/requirements";
 import { asNobody, canRunAsNobody } from "./as-nobody";
 
 const repoRoot = join(__dirname, "..", "..");
 
 // Needs root to drop privileges to "nobody"; the point is what a user without root sees.
-(canRunAsNobody ? describe : describe.skip)("netns without root", () => {
+requireOrSkip("root and setpriv (to run as nobody)", () => (canRunAsNobody ? undefined : "needs root and util-linux's setpriv"))("netns without root", () => {
   it("fails with FAULTLINE_PERMISSION naming what is missing, and starts nothing", () => {
     const script = `
       const { startCluster } = require(${JSON.stringify(join(repoRoot, "dist", "cluster", "start-cluster.js"))});

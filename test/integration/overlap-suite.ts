@@ -74,24 +74,45 @@ export interface NodeToNode {
   rate(from: string, to: string): Promise<number>;
 }
 
-/** Traffic from inside the nodes' own network namespaces (netns, docker), by the node's host pid. */
-export function fromNamespaces(cluster: () => FaultlineCluster): NodeToNode {
-  const pid = (name: string): number => {
-    const p = cluster().node(name).pid;
-    if (p === undefined) throw new Error(`node ${name} has no host pid`);
-    return p;
-  };
-  return {
-    reaches: async (from, to) => {
-      const targets = to.map((name) => `${cluster().node(name).host}:${cluster().node(name).port("echo")}`);
-      return (JSON.parse(await inNetnsOf(pid(from), CLIENTS, ["700", ...targets])) as string[]).map((r) => r === "ok");
-    },
-    rate: async (from, to) => Number(await inNetnsOf(pid(from), DOWNLOAD, [cluster().node(to).host, String(cluster().node(to).port("source")), "1000"])),
+/** Where a node is: its main process's host pid, its address and SERVER's ports. */
+export interface NodePlace {
+  pid: number;
+  host: string;
+  echo: number;
+  source: number;
+}
+
+/** The places of a cluster's nodes in this process. */
+export function placesOf(cluster: () => FaultlineCluster): (name: string) => NodePlace {
+  return (name) => {
+    const node = cluster().node(name);
+    if (node.pid === undefined) throw new Error(`node ${name} has no host pid`);
+    return { pid: node.pid, host: node.host, echo: node.port("echo"), source: node.port("source") };
   };
 }
 
+/** Traffic from inside the nodes' own network namespaces (netns, docker), entered by the node's host pid. */
+export function fromNamespaces(place: (name: string) => NodePlace): NodeToNode {
+  return {
+    reaches: async (from, to) => {
+      const targets = to.map((name) => `${place(name).host}:${place(name).echo}`);
+      return (JSON.parse(await inNetnsOf(place(from).pid, CLIENTS, ["700", ...targets])) as string[]).map((r) => r === "ok");
+    },
+    rate: async (from, to) => Number(await inNetnsOf(place(from).pid, DOWNLOAD, [place(to).host, String(place(to).source), "1000"])),
+  };
+}
+
+/** Network fault kinds the suites apply, with their options as plain data (so a child process can apply them too). */
+export type FaultKind = "partition" | "loss" | "bandwidth";
+export type Inject = (kind: FaultKind, options: Record<string, unknown>) => Promise<{ heal(): Promise<void> }>;
+
+/** Applies faults to a cluster of this process. */
+export function injector(cluster: () => FaultlineCluster): Inject {
+  return (kind, options) => cluster().inject(faults[kind](options as never));
+}
+
 export interface OverlapSuiteOptions {
-  cluster: () => FaultlineCluster;
+  inject: Inject;
   traffic: NodeToNode;
 }
 
@@ -134,13 +155,10 @@ function linkChecks(traffic: NodeToNode) {
 export function partitionOverlaps(options: OverlapSuiteOptions): void {
   const { links, all, expected } = linkChecks(options.traffic);
   it.each(ORDERS)("heals two overlapping partitions independently, the %s applied healed first", async (_, order) => {
-    const cluster = options.cluster();
+    const { inject } = options;
     expect(await links(all)).toEqual(expected([]));
     // Both cut n1-n3; only the first cuts n2-n3, only the second n1-n2.
-    const applied = [
-      await cluster.inject(faults.partition({ groups: [["n1", "n2"], ["n3"]] })),
-      await cluster.inject(faults.partition({ groups: [["n1"], ["n2", "n3"]] })),
-    ];
+    const applied = [await inject("partition", { groups: [["n1", "n2"], ["n3"]] }), await inject("partition", { groups: [["n1"], ["n2", "n3"]] })];
     try {
       expect(await links(all)).toEqual(
         expected([
@@ -178,8 +196,8 @@ export function partitionOverlaps(options: OverlapSuiteOptions): void {
 export function isolationOverlaps(options: OverlapSuiteOptions): void {
   const { links, all, expected } = linkChecks(options.traffic);
   it.each(ORDERS)("heals two isolations of the same node independently, the %s applied healed first", async (_, order) => {
-    const cluster = options.cluster();
-    const applied = [await cluster.inject(faults.partition({ isolate: "n1" })), await cluster.inject(faults.partition({ groups: [["n1"], ["n2", "n3"]] }))];
+    const { inject } = options;
+    const applied = [await inject("partition", { isolate: "n1" }), await inject("partition", { groups: [["n1"], ["n2", "n3"]] })];
     try {
       expect(await links(all)).toEqual(
         expected([
@@ -202,8 +220,8 @@ export function isolationOverlaps(options: OverlapSuiteOptions): void {
   });
 
   it.each(ORDERS)("heals isolations of two nodes independently, the %s applied healed first", async (_, order) => {
-    const cluster = options.cluster();
-    const applied = [await cluster.inject(faults.partition({ isolate: "n1" })), await cluster.inject(faults.partition({ isolate: "n3" }))];
+    const { inject } = options;
+    const applied = [await inject("partition", { isolate: "n1" }), await inject("partition", { isolate: "n3" })];
     try {
       expect(await links(all)).toEqual(
         expected([
@@ -238,14 +256,14 @@ export function isolationOverlaps(options: OverlapSuiteOptions): void {
 export function lossOverlaps(options: OverlapSuiteOptions): void {
   const { links } = linkChecks(options.traffic);
   it.each(ORDERS)("heals two overlapping losses independently, the %s applied healed first", async (_, order) => {
-    const cluster = options.cluster();
+    const { inject } = options;
     // Two faults dropping everything into n1: n1 stays cut until both heal; n2-n3 is never touched.
     const into: Array<[string, string]> = [
       ["n2", "n1"],
       ["n3", "n1"],
       ["n2", "n3"],
     ];
-    const applied = [await cluster.inject(faults.loss({ node: "n1", probability: 1 })), await cluster.inject(faults.loss({ node: "n1", probability: 1 }))];
+    const applied = [await inject("loss", { node: "n1", probability: 1 }), await inject("loss", { node: "n1", probability: 1 })];
     try {
       expect(await links(into)).toEqual(["n2->n1 cut", "n3->n1 cut", "n2->n3 up"]);
       await applied[order[0]]!.heal();
@@ -264,12 +282,12 @@ export function bandwidthOverlaps(options: OverlapSuiteOptions): void {
   it.each(ORDERS)(
     "stacks two bandwidth limits on one node (the lower holds while both do) and heals them independently, the %s applied healed first",
     async (_, order) => {
-      const cluster = options.cluster();
+      const { inject } = options;
       const band = (rate: number): string => (rate < 250_000 ? "~100 KB/s" : rate < 900_000 ? "~400 KB/s" : rate > 2_000_000 ? "unlimited" : `${rate} B/s`);
-      const applied = [await cluster.inject(faults.bandwidth({ node: "n2", rate: 400 }))];
+      const applied = [await inject("bandwidth", { node: "n2", rate: 400 })];
       try {
         expect(band(await traffic.rate("n1", "n2"))).toBe("~400 KB/s");
-        applied.push(await cluster.inject(faults.bandwidth({ node: "n2", rate: 100 })));
+        applied.push(await inject("bandwidth", { node: "n2", rate: 100 }));
         expect(band(await traffic.rate("n1", "n2"))).toBe("~100 KB/s");
         await applied[order[0]]!.heal();
         expect(band(await traffic.rate("n1", "n2"))).toBe(order[0] === 0 ? "~100 KB/s" : "~400 KB/s");

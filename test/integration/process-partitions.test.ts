@@ -1,60 +1,61 @@
-import { get } from "node:http";
-import { join } from "node:path";
+import { connect } from "node:net";
 import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
-import { faults } from "../../src/faults/catalog";
+import { bandwidthOverlaps, injector, lossOverlaps, partitionOverlaps, serverSpec, type NodeToNode } from "./overlap-suite";
 import { startedCluster } from "./started-cluster";
 
-const tinyNode = join(__dirname, "..", "fixtures", "servers", "tiny-node.js");
+jest.setTimeout(60_000);
 
-/** Whether `from` reaches `to` through its link proxy within `ms`. */
-function reaches(cluster: FaultlineCluster, from: string, to: string, ms = 400): Promise<boolean> {
-  const address = cluster.peerAddress(cluster.node(from), cluster.node(to), "http");
-  return new Promise((resolve) => {
-    const req = get(`http://${address}/`, { agent: false }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode === 200));
+/**
+ * Traffic between process nodes goes through the link proxy `from` dials to reach `to`
+ * (cluster.peerAddress): the tests send it from this process, through the same proxies.
+ */
+function throughLinks(cluster: () => FaultlineCluster): NodeToNode {
+  const link = (from: string, to: string, port: string): { host: string; port: number } => {
+    const address = cluster().peerAddress(cluster().node(from), cluster().node(to), port);
+    const colon = address.lastIndexOf(":");
+    return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
+  };
+  const echo = (target: { host: string; port: number }): Promise<boolean> =>
+    new Promise((resolve) => {
+      const socket = connect(target.port, target.host);
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(ok);
+      };
+      const timer = setTimeout(() => done(false), 700);
+      socket.on("connect", () => socket.write("ping"));
+      socket.on("data", () => done(true));
+      socket.on("error", () => done(false));
     });
-    req.on("error", () => resolve(false));
-    req.setTimeout(ms, () => {
-      req.destroy();
-      resolve(false);
-    });
-  });
+  return {
+    reaches: (from, to) => Promise.all(to.map((name) => echo(link(from, name, "echo")))),
+    rate: (from, to) =>
+      new Promise((resolve, reject) => {
+        const target = link(from, to, "source");
+        let bytes = 0;
+        let start = 0;
+        const socket = connect(target.port, target.host, () => {
+          start = Date.now();
+          setTimeout(() => {
+            socket.destroy();
+            resolve((bytes * 1000) / (Date.now() - start));
+          }, 1000);
+        });
+        socket.on("data", (chunk: Buffer) => {
+          if (start) bytes += chunk.length;
+        });
+        socket.on("error", reject);
+      }),
+  };
 }
 
-describe("partitions on provisioner process (link proxies)", () => {
-  const started = startedCluster(
-    {
-      nodes: 3,
-      ports: ["http"],
-      // Asking for every peer address routes the nodes' traffic through the link proxies.
-      command: ({ node, cluster }) => {
-        for (const peer of cluster.nodes) cluster.peerAddress(node, peer, "http");
-        return [process.execPath, tinyNode, "--name", node.name, "--port", String(node.port("http"))];
-      },
-    },
-    "overlap",
-  );
+describe("overlapping faults on provisioner process (link proxies)", () => {
+  // Asking for every peer address (serverSpec does) routes the nodes' traffic through the link proxies.
+  const cluster = startedCluster(serverSpec(), "overlap");
+  const options = { inject: injector(cluster), traffic: throughLinks(cluster) };
 
-  it("heals each of two overlapping partitions without lifting the other's cut", async () => {
-    const cluster = started();
-    expect(await reaches(cluster, "n1", "n3")).toBe(true);
-    const isolateN3 = await cluster.inject(faults.partition({ groups: [["n1", "n2"], ["n3"]] }));
-    const isolateN1 = await cluster.inject(faults.partition({ groups: [["n1"], ["n2", "n3"]] }));
-    try {
-      expect(await reaches(cluster, "n1", "n3")).toBe(false);
-      expect(await reaches(cluster, "n2", "n3")).toBe(false);
-      await isolateN3.heal();
-      // n1-n3 is still cut by the second partition; n2-n3 was cut only by the first.
-      expect(await reaches(cluster, "n2", "n3")).toBe(true);
-      expect(await reaches(cluster, "n1", "n3")).toBe(false);
-      expect(await reaches(cluster, "n3", "n1")).toBe(false);
-      await isolateN1.heal();
-      expect(await reaches(cluster, "n1", "n3")).toBe(true);
-      expect(await reaches(cluster, "n3", "n1")).toBe(true);
-    } finally {
-      await isolateN3.heal();
-      await isolateN1.heal();
-    }
-  }, 60_000);
+  describe("partitions", () => partitionOverlaps(options));
+  describe("losses (connection level)", () => lossOverlaps(options));
+  describe("bandwidth limits (proxy toxics)", () => bandwidthOverlaps(options));
 });
