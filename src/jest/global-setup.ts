@@ -1,6 +1,7 @@
 import type { Config } from "@jest/types";
 import { beginRun, RUN_DIR_ENV } from "../reaper/run-context";
 import { sweepDeadRuns } from "../reaper/sweep";
+import { markRunStart } from "./report-without-reporter";
 import { unwatchedReportDirError } from "./watch-guard";
 
 /**
@@ -25,4 +26,5 @@ export default async function globalSetup(globalConfig?: Config.GlobalConfig, pr
   if (process.env[RUN_DIR_ENV]) return;
   await sweepDeadRuns();
   beginRun(process.pid);
+  markRunStart();
 }

@@ -15,8 +15,13 @@ export function startWatchdog(run: RunInfo): number {
   // From the build this file sits beside the script; run from sources (ts-jest), use the build's.
   const script = [join(__dirname, "watchdog-main.js"), join(__dirname, "..", "..", "dist", "reaper", "watchdog-main.js")].find((p) => existsSync(p));
   if (!script) throw new Error("faultline's watchdog script is missing: run `npm run build`");
+  // Not the runner's NODE_OPTIONS: a debugger's (`--inspect-brk`, an IDE's auto-attach
+  // bootloader) would hold the watchdog at a breakpoint or on a port, and reaping must not wait.
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, [script, run.dir, String(run.ownerPid), run.ownerStart ?? ""], {
     detached: true,
+    env,
     stdio: ["pipe", "ignore", "ignore"],
   });
   // Neither the process nor the pipe may hold the runner's event loop open while the run lasts;
