@@ -30,6 +30,8 @@ export interface ChainFirewallOptions<M extends Member> {
 interface Chain<M> {
   member: M;
   name: string;
+  /** The fault it belongs to ("partition", "loss"), for errors. */
+  fault: string;
   rules: readonly DropRule[];
   unregister?: () => void;
 }
@@ -53,7 +55,7 @@ export class ChainFirewall<M extends Member> {
   /** Makes one chain per node of `plan`; all or none. Returns the heal. */
   async apply(kind: ChainKind, plan: ReadonlyMap<M, readonly DropRule[]>, fault: string): Promise<() => Promise<void>> {
     const { names, host } = this.options;
-    const chains = [...plan].map(([member, rules]): Chain<M> => ({ member, name: names.next(kind), rules }));
+    const chains = [...plan].map(([member, rules]): Chain<M> => ({ member, name: names.next(kind), fault, rules }));
     const applied: Array<Chain<M>> = [];
     const results = await Promise.allSettled(
       chains.map(async (chain) => {
@@ -85,7 +87,7 @@ export class ChainFirewall<M extends Member> {
     for (const chain of this.active) {
       if (chain.member.name !== node) continue;
       const result = await this.restore(chain.member, addChainScript(chain.name, chain.rules));
-      if (result.code !== 0) throw this.options.host.failure("partition", chain.member, result);
+      if (result.code !== 0) throw this.options.host.failure(chain.fault, chain.member, result);
     }
   }
 
