@@ -147,7 +147,8 @@ export class DockerNetworkControl {
   /** Puts, changes or removes the container's root tbf (see BandwidthLimits). */
   private async shape(node: string, qdisc: string[] | undefined): Promise<void> {
     const tc = this.requireNsenter().tc!;
-    // Docker names a container's only network interface eth0; "replace" both adds and changes.
+    // Docker names a container's only network interface eth0; "replace" both adds (also over the
+    // engine's default qdisc) and swaps in a new limit (see BandwidthLimits).
     const argv = qdisc ? [tc, "qdisc", "replace", "dev", "eth0", "root", ...qdisc] : [tc, "qdisc", "del", "dev", "eth0", "root"];
     const result = await this.runIn(node, argv);
     if (result.code !== 0) throw this.commandFailure(qdisc ? "bandwidth" : "heal bandwidth", node, argv, result);

@@ -30,8 +30,9 @@ export interface BandwidthLimitsOptions {
   cluster: string;
   queues: SerialQueues;
   /**
-   * Puts a root tbf of `qdisc` on the node's interface in place of `current` (undefined: none of
-   * ours there yet), or removes ours when `qdisc` is undefined. Rejects when that did not happen.
+   * Puts `qdisc` (`handle <n>: tbf …`) as the root qdisc of the node's interface — with `tc qdisc
+   * add` when `current` is undefined (none of ours there yet), else `tc qdisc replace` — or removes
+   * ours (`tc qdisc del … root`) when `qdisc` is undefined. Rejects when that did not happen.
    */
   shape(node: string, qdisc: string[] | undefined, current: string[] | undefined): Promise<void>;
 }
@@ -44,20 +45,32 @@ export interface BandwidthLimitsOptions {
  * Refusing the second (as netns once did) would fail overlapping schedules, and replacing the
  * first (as docker once did) would lift it when the second healed: both break the promise that
  * overlapping faults heal independently.
+ *
+ * A new rate is a new qdisc under the other of two handles, not a change in place: a changed tbf
+ * keeps its queue, and a packet queued under a bigger bucket than the new one never leaves, which
+ * stalls the interface (connects to the node timed out for seconds). The new qdisc drops the old
+ * queue, as a reconfigured router would.
  */
 export class BandwidthLimits {
   private readonly overlaps: Overlaps<number, number>;
+  /** The handle of each node's tbf of ours. */
+  private readonly handles = new Map<string, number>();
 
   constructor(private readonly options: BandwidthLimitsOptions) {
     this.overlaps = new Overlaps<number, number>({
       queues: options.queues,
       combine: (rates) => Math.min(...rates),
-      enact: (node, rate, current) =>
-        options.shape(
-          node,
-          rate === undefined ? undefined : tbfArgs(rate, options.cluster),
-          current === undefined ? undefined : tbfArgs(current, options.cluster),
-        ),
+      enact: async (node, rate, current) => {
+        const previous = this.handles.get(node);
+        if (rate === undefined) {
+          await options.shape(node, undefined, current === undefined ? undefined : this.qdisc(previous ?? 1, current));
+          this.handles.delete(node);
+          return;
+        }
+        const handle = current === undefined || previous !== 1 ? 1 : 2;
+        await options.shape(node, this.qdisc(handle, rate), current === undefined ? undefined : this.qdisc(previous ?? 1, current));
+        this.handles.set(node, handle);
+      },
     });
   }
 
@@ -82,6 +95,11 @@ export class BandwidthLimits {
 
   /** The node's interface was made anew (a new container): puts the active limit on it again. */
   reapply(node: string): Promise<void> {
+    this.handles.delete(node);
     return this.overlaps.reapply(node);
+  }
+
+  private qdisc(handle: number, rateKBps: number): string[] {
+    return ["handle", `${handle}:`, ...tbfArgs(rateKBps, this.options.cluster)];
   }
 }

@@ -111,7 +111,7 @@ export class NetnsNetwork implements NetworkControl {
       entry = undo.push([tc, "-n", ns, "qdisc", "del", "dev", "eth0", "root"], `tbf on ${ns}`);
       this.shaped.set(ns, entry);
     }
-    const result = await runCommand([tc, "-n", ns, "qdisc", current === undefined ? "add" : "change", "dev", "eth0", "root", ...qdisc]);
+    const result = await runCommand([tc, "-n", ns, "qdisc", current === undefined ? "add" : "replace", "dev", "eth0", "root", ...qdisc]);
     if (result.code !== 0) {
       if (entry) {
         undo.forget(entry);

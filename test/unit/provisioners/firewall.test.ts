@@ -153,25 +153,26 @@ describe("BandwidthLimits", () => {
       queues: new SerialQueues(),
       shape: async (node, qdisc) => {
         if (node === "bad") throw new Error("no such device");
-        shaped.push([node, qdisc?.[2]]);
+        shaped.push([node, qdisc && `${qdisc[1]} ${qdisc[qdisc.indexOf("rate") + 1]}`]);
       },
     });
     const slow = await limits.limit(["n1", "n2"], 100);
     const fast = await limits.limit(["n1"], 400);
     expect(shaped).toEqual([
-      ["n1", "800kbit"],
-      ["n2", "800kbit"],
+      ["n1", "1: 800kbit"],
+      ["n2", "1: 800kbit"],
     ]);
     await slow();
+    // A new rate is a new qdisc under the other handle (a changed one would keep its old queue).
     expect(shaped.slice(2)).toEqual([
-      ["n1", "3200kbit"],
+      ["n1", "2: 3200kbit"],
       ["n2", undefined],
     ]);
     await expect(limits.limit(["n3", "bad"], 50)).rejects.toThrow("no such device");
     expect([limits.count("n3"), limits.count("bad")]).toEqual([0, 0]);
     await fast();
     expect(shaped.slice(-3)).toEqual([
-      ["n3", "400kbit"],
+      ["n3", "1: 400kbit"],
       ["n3", undefined],
       ["n1", undefined],
     ]);
