@@ -201,7 +201,11 @@ async function main() {
   process.exitCode = ok ? 0 : 1;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main().then(
+  // Sockets left open by a failure must not keep the trial running.
+  () => process.exit(process.exitCode ?? 0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
