@@ -313,6 +313,8 @@ export class ClusterNode implements Node {
           }),
         );
       }, ms);
+      // A wait the test no longer awaits (it timed out) must not keep the worker alive for `ms`.
+      timer.unref();
     });
   }
 

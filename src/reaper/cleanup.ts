@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Resource } from "./registry";
 import { Registry, resourceKey } from "./registry";
 import { FaultlineError } from "../common/errors";
-import { sleep } from "../common/timers";
+import { timers } from "../common/timers";
 import { processState } from "./process-identity";
 import { isAlreadyGone, undoCommandProblem } from "./undo-command";
 
@@ -146,7 +146,8 @@ export async function cleanupRun(runDir: string): Promise<CleanupReport> {
     }
     pending = failed.map((f) => f.resource);
     if (round === 1 || !pending.length) report.failed = failed.map((f) => ({ label: f.resource.label, error: f.error }));
-    else await sleep(200);
+    // Referenced (sleep() is unref'd): in global setup or teardown nothing else may keep the process alive.
+    else await new Promise((resolve) => timers.setTimeout(resolve, 200));
   }
   return report;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { sleep } from "../common/timers";
+import { timers } from "../common/timers";
 import { dockerOptionsFor } from "./cleanup";
 import { registryFile } from "./registry";
 
@@ -63,7 +63,9 @@ export async function sweepDockerObjects(runDir: string, runId: string, settleMs
     // The default socket explicitly: this process's DOCKER_HOST is not the one the run used.
     const docker = new Docker({ ...dockerOptionsFor(host || "unix:///var/run/docker.sock"), timeout: 30_000 });
     for (let pass = 0; pass < (live ? 2 : 1); pass++) {
-      if (pass > 0) await sleep(settleMs);
+      // A referenced timer: sleep() is unref'd, and in Jest's global setup nothing else may be
+      // keeping the process alive, which then exits 0 in the middle of the sweep, running no test.
+      if (pass > 0) await new Promise((resolve) => timers.setTimeout(resolve, settleMs));
       await removeLabelled(docker, runId, where, report);
     }
   }
