@@ -18,7 +18,7 @@ if (typeof global.gc !== "function") {
   return;
 }
 
-const { startCluster } = require("../dist/cluster/start-cluster.js");
+const { startCluster } = require("../dist/wiring/start-cluster.js");
 const { probes } = require("../dist/cluster/probes.js");
 const { beginRun, endRun } = require("../dist/reaper/run-context.js");
 

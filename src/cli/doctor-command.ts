@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { which } from "../provisioners/which";
+import { which } from "../common/which";
 import { faketimeLibrary } from "../faults/clock-fault";
 
 interface Check {

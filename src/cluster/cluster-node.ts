@@ -4,7 +4,7 @@ import { FaultlineError, describeValue } from "../common/errors";
 import { toMs, formatMs, type Duration } from "../common/duration";
 import { timers, sleep, monoNowMs, withTimeout } from "../common/timers";
 import type { FaultProxy } from "../proxy/fault-proxy";
-import type { NodeProcess, NodeSlot, Provisioner, ExitStatus } from "../provisioners/provisioner";
+import type { NodeProcess, NodeSlot, Provisioner, ExitStatus } from "./provisioner";
 import { clockEnv } from "../faults/clock-fault";
 import { LogBuffer } from "./log-buffer";
 import { describeProbe } from "./probes";

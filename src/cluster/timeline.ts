@@ -1,5 +1,6 @@
 import { monoNowMs, wallNow } from "../common/timers";
 import { formatMs } from "../common/duration";
+import type { Grudge } from "./grudge";
 
 /** What happened to a node process. */
 export type NodeEventKind = "spawned" | "ready" | "exited" | "stopping" | "stopped" | "signalled" | "paused" | "resumed";
@@ -45,7 +46,7 @@ export interface FaultEvent extends EventBase {
   /** How it was done: "proxy", "iptables", "signal", "docker", … */
   mechanism?: string;
   /** For partitions: node -> nodes it cannot hear from. */
-  grudge?: Record<string, string[]>;
+  grudge?: Grudge;
   durationMs?: number;
   error?: string;
 }

@@ -1,6 +1,6 @@
 import type { Duration } from "../common/duration";
 import type { Timeline } from "./timeline";
-import type { Fault, ActiveFault } from "../faults/fault";
+import type { Fault, ActiveFault } from "./fault";
 import type { History, HistoryOptions } from "../history/history";
 import type { FaultProxy } from "../proxy/fault-proxy";
 

@@ -1,5 +1,5 @@
 import { FaultlineError, describeValue } from "../common/errors";
-import type { Fault } from "./fault";
+import type { Fault } from "../cluster/fault";
 import { failpointFault, type FailpointFaultOptions } from "./failpoint-fault";
 import { httpFault, type HttpFaultOptions } from "./http-fault";
 import { bandwidth, loss, type BandwidthOptions, type LossOptions } from "./network-faults";

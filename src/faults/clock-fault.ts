@@ -4,9 +4,9 @@ import { FaultlineError, describeValue } from "../common/errors";
 import { toMs, type Duration } from "../common/duration";
 import { wallNow } from "../common/timers";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
-import { which } from "../provisioners/which";
-import { activeFault } from "./active-fault";
-import type { Fault } from "./fault";
+import { which } from "../common/which";
+import { activeFault } from "../cluster/active-fault";
+import type { Fault } from "../cluster/fault";
 import { describeTargets, requireCluster, resolveTargets, type NodeSelector } from "./targets";
 
 const LIBRARIES = [

@@ -21,8 +21,8 @@ import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import type { Node } from "../cluster/types";
 import { DATA_DIR_TOKEN } from "../provisioners/docker/container-spec";
 import { currentRun } from "../reaper/run-context";
-import { activeFault } from "./active-fault";
-import type { Fault } from "./fault";
+import { activeFault } from "../cluster/active-fault";
+import type { Fault } from "../cluster/fault";
 import { describeTargets, requireCluster, resolveTargets, type NodeSelector } from "./targets";
 
 export interface DiskOptions {

@@ -5,7 +5,7 @@ import { toMs, type Duration } from "../common/duration";
 import { FaultlineError, describeValue, isFaultlineError } from "../common/errors";
 import { disableFailpoint, enableFailpoint, failpointCount, failpointTerms } from "../failpoints/failpoint-registry";
 import { parseFailpointTerms } from "../failpoints/term-parser";
-import type { ActiveFault, Fault, FaultContext } from "./fault";
+import type { ActiveFault, Fault, FaultContext } from "../cluster/fault";
 
 /** Options of {@link failpointFault}. */
 export interface FailpointFaultOptions {

@@ -2,7 +2,7 @@ import { StringDecoder } from "node:string_decoder";
 import { toMs, type Duration } from "../common/duration";
 import { FaultlineError, describeValue } from "../common/errors";
 import { sleep } from "../common/timers";
-import type { ActiveFault, Fault, FaultContext } from "./fault";
+import type { ActiveFault, Fault, FaultContext } from "../cluster/fault";
 import { nodeStyleError } from "./http-fault";
 
 /** When an injected error or hang happens relative to the real call. */

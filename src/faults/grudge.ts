@@ -1,12 +1,13 @@
 import { FaultlineError, describeValue } from "../common/errors";
 
+import type { Grudge } from "../cluster/grudge";
+
 /**
- * Who cannot hear whom, as in Jepsen's nemesis: node name -> names of the nodes whose traffic
- * it drops. `{ n1: ["n2"] }` means n1 cannot hear n2; n2 still hears n1 unless it holds its
- * own grudge. Every function here returns a key for every node it was given (`[]` when that
- * node hears everyone), keys in the order of the components the grudge was built from.
+ * Grudges of every shape partitions take. Every function here returns a key for every node it
+ * was given (`[]` when that node hears everyone), keys in the order of the components the
+ * grudge was built from.
  */
-export type Grudge = Record<string, string[]>;
+
 
 type Nodes = readonly string[];
 

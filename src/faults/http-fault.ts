@@ -5,7 +5,7 @@ import type nockType from "nock";
 import { toMs, type Duration } from "../common/duration";
 import { FaultlineError, describeValue } from "../common/errors";
 import { sleep, timers } from "../common/timers";
-import type { ActiveFault, Fault, FaultContext } from "./fault";
+import type { ActiveFault, Fault, FaultContext } from "../cluster/fault";
 
 type Nock = typeof nockType;
 

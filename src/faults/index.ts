@@ -1,12 +1,12 @@
 export { faults, faultFrom, faultKinds, type FaultKind, type FaultOptionsByKind } from "./catalog";
-export type { Fault, ActiveFault, FaultContext } from "./fault";
+export type { Fault, ActiveFault, FaultContext } from "../cluster/fault";
 export type { PartitionOptions } from "./partition-fault";
 export type { SignalFaultOptions } from "./process-faults";
 export type { LinkOptions, LatencyOptions } from "./toxic-faults";
 export type { LossOptions, BandwidthOptions } from "./network-faults";
 export type { ScheduleOptions, ActiveSchedule, ScheduledStep } from "./schedule";
 export type { NodeSelector, TargetOptions } from "./targets";
-export * as grudges from "./grudge";
-export type { Grudge } from "./grudge";
+export * as grudges from "../cluster/grudge";
+export type { Grudge } from "../cluster/grudge";
 export { faulty, modes as faultyModes } from "./faulty";
 export type { Faulty, FaultyMode, FaultyControl } from "./faulty";

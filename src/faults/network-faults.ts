@@ -1,7 +1,7 @@
 import { FaultlineError, describeValue } from "../common/errors";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
-import { activeFault } from "./active-fault";
-import type { Fault } from "./fault";
+import { activeFault } from "../cluster/active-fault";
+import type { Fault } from "../cluster/fault";
 import { checkSelector, describeTargets, requireCluster, resolveTargets, type NodeSelector } from "./targets";
 import { toxicFault } from "./toxic-faults";
 

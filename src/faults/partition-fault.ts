@@ -1,10 +1,10 @@
 import { FaultlineError, describeValue } from "../common/errors";
 import type { Cluster, Node } from "../cluster/types";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
-import { activeFault } from "./active-fault";
-import type { Fault } from "./fault";
+import { activeFault } from "../cluster/active-fault";
+import type { Fault } from "../cluster/fault";
 import * as grudges from "./grudge";
-import type { Grudge } from "./grudge";
+import type { Grudge } from "../cluster/grudge";
 import { checkSelector, requireCluster, resolveTargets, targetNode, type NodeSelector } from "./targets";
 
 /** Exactly one of the shapes, plus `oneWay` and `clients`. Names follow Jepsen's nemeses. */

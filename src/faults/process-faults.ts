@@ -1,8 +1,8 @@
 import { toMs, type Duration } from "../common/duration";
 import { FaultlineError, describeValue } from "../common/errors";
 import { sleep } from "../common/timers";
-import { activeFault } from "./active-fault";
-import type { Fault } from "./fault";
+import { activeFault } from "../cluster/active-fault";
+import type { Fault } from "../cluster/fault";
 import { describeTargets, requireCluster, resolveTargets, type TargetOptions } from "./targets";
 import type { Cluster, ClusterSpec, Node } from "../cluster/types";
 

@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { FaultlineError } from "../common/errors";
-import { installHint, which } from "../provisioners/which";
+import { installHint, which } from "../common/which";
 import { isSameProcessAlive, processStartTime } from "../reaper/process-identity";
-import { activeFault } from "./active-fault";
-import type { Fault } from "./fault";
+import { activeFault } from "../cluster/active-fault";
+import type { Fault } from "../cluster/fault";
 import { describeTargets, requireCluster, resolveTargets, type NodeSelector } from "./targets";
 
 /**

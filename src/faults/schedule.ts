@@ -2,7 +2,7 @@ import { toMs, type Duration } from "../common/duration";
 import { FaultlineError, describeValue } from "../common/errors";
 import { newSeed, seededRandom } from "../common/random";
 import { monoNowMs, sleep } from "../common/timers";
-import type { ActiveFault, Fault } from "./fault";
+import type { ActiveFault, Fault } from "../cluster/fault";
 
 export interface ScheduleOptions {
   /** Faults to draw from. */

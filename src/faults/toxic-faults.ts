@@ -4,8 +4,8 @@ import type { FaultProxy } from "../proxy/fault-proxy";
 import type { ToxicSpec } from "../proxy/toxic-spec";
 import { resolveToxic } from "../proxy/resolve-toxic";
 import type { ProcessProvisioner } from "../provisioners/process-provisioner";
-import { activeFault } from "./active-fault";
-import type { Fault } from "./fault";
+import { activeFault } from "../cluster/active-fault";
+import type { Fault } from "../cluster/fault";
 import { checkSelector, describeTargets, requireCluster, resolveTargets, type NodeSelector } from "./targets";
 
 /** Where a link toxic acts. */

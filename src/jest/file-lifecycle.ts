@@ -1,6 +1,6 @@
 import { formatMs } from "../common/duration";
 import { monoNowMs } from "../common/timers";
-import { startCluster } from "../cluster/start-cluster";
+import { startCluster } from "../wiring/start-cluster";
 import type { Timeline } from "../cluster/timeline";
 import type { FileState } from "./file-state";
 import { loadClusterModule } from "./load-cluster-module";

@@ -1,6 +1,6 @@
 import { Timeline } from "../cluster/timeline";
-import type { ActiveFault, Fault } from "../faults/fault";
-import { applyRecorded, healAllActive } from "../faults/recorded-fault";
+import type { ActiveFault, Fault } from "../cluster/fault";
+import { applyRecorded, healAllActive } from "../cluster/recorded-fault";
 
 let counter = 0;
 

@@ -1,7 +1,7 @@
 import { FaultlineError, describeValue } from "../common/errors";
 import { toMs, type Duration } from "../common/duration";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
-import type { ActiveFault, Fault } from "../faults/fault";
+import type { ActiveFault, Fault } from "../cluster/fault";
 import { faultFrom, type FaultKind, type FaultOptionsByKind } from "../faults/catalog";
 import { fileState } from "./file-state";
 import { describeClusters } from "./file-lifecycle";

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { FaultlineError } from "../common/errors";
 import { allocatePort, releasePorts } from "../cluster/port-allocator";
 import { FaultProxy } from "../proxy/fault-proxy";
-import type { Grudge } from "../faults/grudge";
-import type { LaunchSpec, NetworkControl, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "./provisioner";
+import type { Grudge } from "../cluster/grudge";
+import type { LaunchSpec, NetworkControl, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "../cluster/provisioner";
 import { spawnGroup } from "./spawn-group";
 
 const HOST = "127.0.0.1";

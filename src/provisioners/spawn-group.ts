@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
 import { FaultlineError } from "../common/errors";
-import { installHint, which } from "./which";
-import type { ExitStatus, LaunchSpec, NodeProcess } from "./provisioner";
+import { installHint, which } from "../common/which";
+import type { ExitStatus, LaunchSpec, NodeProcess } from "../cluster/provisioner";
 import type { Registry } from "../reaper/registry";
 import { processStartTime } from "../reaper/process-identity";
 

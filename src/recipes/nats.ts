@@ -2,7 +2,7 @@ import { defineCluster } from "../cluster/define-cluster";
 import { httpGet, probes } from "../cluster/probes";
 import type { Cluster, ClusterDefinition, Node, ProvisionerKind } from "../cluster/types";
 import type { Duration } from "../common/duration";
-import { which } from "../provisioners/which";
+import { which } from "../common/which";
 import { NatsClient } from "./nats-client";
 import { JetStream } from "./nats-jetstream";
 

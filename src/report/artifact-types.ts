@@ -1,4 +1,5 @@
 import type { TimelineEvent } from "../cluster/timeline";
+import type { Grudge } from "../cluster/grudge";
 import type { CheckSummary } from "./check-summary";
 
 /** `timeline.toJSON()`: what a cluster's timeline serialises to. */
@@ -54,7 +55,7 @@ export interface FaultSummary {
   description: string;
   targets: string[];
   mechanism?: string;
-  grudge?: Record<string, string[]>;
+  grudge?: Grudge;
   /** Timeline ms of the apply (or of the failed attempt). */
   appliedAt: number;
   /** Timeline ms of the heal; absent while still active at the window's end. */

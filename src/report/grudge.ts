@@ -1,5 +1,4 @@
-/** A partition grudge read for people: node -> nodes it cannot hear from. */
-export type Grudge = Readonly<Record<string, readonly string[]>>;
+import type { Grudge } from "../cluster/grudge";
 
 export interface GrudgeShape {
   /** `n1 ⟂ n2,n3` for clean splits; `n2 ↛ n1` for one-way cuts; `n1 ⟂ n3,n4; …` otherwise. */

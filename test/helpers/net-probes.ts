@@ -2,7 +2,7 @@ import { execFile, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { existsSync } from "node:fs";
 import { connect } from "node:net";
-import type { NodeSlot } from "../../src/provisioners/provisioner";
+import type { NodeSlot } from "../../src/cluster/provisioner";
 
 /**
  * Tiny network programs for tests of network namespaces: node servers, and clients run from

@@ -1,13 +1,13 @@
 import { request } from "node:http";
 import { join } from "node:path";
-import { startCluster } from "../../src/cluster/start-cluster";
+import { startCluster } from "../../src/wiring/start-cluster";
 import { faults } from "../../src/faults/catalog";
 import { matchers } from "../../src/jest/matchers/register";
 import { beginRun, endRun } from "../../src/reaper/run-context";
 import { startedCluster } from "./started-cluster";
 import { isFaultlineError } from "../../src/common/errors";
 import type { ClusterSpec } from "../../src/cluster/types";
-import type { Fault } from "../../src/faults/fault";
+import type { Fault } from "../../src/cluster/fault";
 import { expectCoded, outcome } from "../unit/bad-input/catalogue";
 
 expect.extend(matchers);

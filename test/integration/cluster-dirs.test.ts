@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { startCluster } from "../../src/cluster/start-cluster";
+import { startCluster } from "../../src/wiring/start-cluster";
 import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
 import { startedCluster } from "./started-cluster";
 

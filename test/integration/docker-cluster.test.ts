@@ -1,6 +1,6 @@
 import Docker from "dockerode";
 import { httpGet } from "../../src/cluster/probes";
-import { startCluster } from "../../src/cluster/start-cluster";
+import { startCluster } from "../../src/wiring/start-cluster";
 import type { ClusterSpec } from "../../src/cluster/types";
 import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";

@@ -8,7 +8,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { probes } from "../../src/cluster/probes";
-import { startCluster } from "../../src/cluster/start-cluster";
+import { startCluster } from "../../src/wiring/start-cluster";
 import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import { Timeline } from "../../src/cluster/timeline";
 import type { ClusterSpec, Node } from "../../src/cluster/types";

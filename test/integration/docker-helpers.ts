@@ -4,7 +4,7 @@ import { request } from "node:http";
 import { dirname, join, relative, resolve } from "node:path";
 import Docker from "dockerode";
 import { buildImageFromHost } from "../../src/provisioners/docker/image-from-host";
-import type { NodeSlot } from "../../src/provisioners/provisioner";
+import type { NodeSlot } from "../../src/cluster/provisioner";
 
 export const ETCD_IMAGE = "faultline/etcd:local";
 export const repoRoot = resolve(__dirname, "../..");

@@ -6,7 +6,7 @@ import { Timeline } from "../../src/cluster/timeline";
 import type { ClusterSpec, Node } from "../../src/cluster/types";
 import { isFaultlineError } from "../../src/common/errors";
 import { DockerProvisioner } from "../../src/provisioners/docker-provisioner";
-import type { NodeProcess, NodeSlot } from "../../src/provisioners/provisioner";
+import type { NodeProcess, NodeSlot } from "../../src/cluster/provisioner";
 import { cleanupRun } from "../../src/reaper/cleanup";
 import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
 import { requireOrSkip } from "../helpers/requirements";

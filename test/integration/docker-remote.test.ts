@@ -8,7 +8,7 @@ import { parseCidr } from "../../src/provisioners/docker/ipv4";
 import { clusterAddresses, SubnetReservations, type SubnetReservation } from "../../src/provisioners/docker/subnet-reservation";
 import { buildImageFromHost } from "../../src/provisioners/docker/image-from-host";
 import { DockerProvisioner } from "../../src/provisioners/docker-provisioner";
-import type { NodeProcess } from "../../src/provisioners/provisioner";
+import type { NodeProcess } from "../../src/cluster/provisioner";
 import { cleanupRun, dockerOptionsFor } from "../../src/reaper/cleanup";
 import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
 import { requireOrSkip } from "../helpers/requirements";

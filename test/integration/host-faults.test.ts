@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { probes } from "../../src/cluster/probes";
-import { startCluster } from "../../src/cluster/start-cluster";
+import { startCluster } from "../../src/wiring/start-cluster";
 import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import type { ClusterSpec, Node } from "../../src/cluster/types";
 import { isFaultlineError } from "../../src/common/errors";
@@ -15,7 +15,7 @@ import { clock, faketimeLibrary } from "../../src/faults/clock-fault";
 import { disk } from "../../src/faults/disk-fault";
 import { resources } from "../../src/faults/resources-fault";
 import { netnsProblem } from "../../src/provisioners/netns/capabilities";
-import { which } from "../../src/provisioners/which";
+import { which } from "../../src/common/which";
 import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
 import { requireOrSkip } from "../helpers/requirements";
 

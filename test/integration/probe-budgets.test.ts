@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { startCluster } from "../../src/cluster/start-cluster";
+import { startCluster } from "../../src/wiring/start-cluster";
 import { faults } from "../../src/faults/catalog";
 import { matchers } from "../../src/jest/matchers/register";
 import { beginRun, endRun } from "../../src/reaper/run-context";

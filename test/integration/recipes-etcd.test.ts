@@ -1,9 +1,9 @@
-import { startCluster } from "../../src/cluster/start-cluster";
+import { startCluster } from "../../src/wiring/start-cluster";
 import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import { isFaultlineError } from "../../src/common/errors";
 import { faults } from "../../src/faults/catalog";
 import { netnsProblem } from "../../src/provisioners/netns/capabilities";
-import { which } from "../../src/provisioners/which";
+import { which } from "../../src/common/which";
 import { recipes } from "../../src/recipes";
 import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
 import { requireOrSkip } from "../helpers/requirements";

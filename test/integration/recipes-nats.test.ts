@@ -2,7 +2,7 @@ import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import type { Node } from "../../src/cluster/types";
 import { faults } from "../../src/faults/catalog";
 import { netnsProblem } from "../../src/provisioners/netns/capabilities";
-import { which } from "../../src/provisioners/which";
+import { which } from "../../src/common/which";
 import { recipes } from "../../src/recipes";
 import type { JetStream } from "../../src/recipes/nats-jetstream";
 import { requireOrSkip } from "../helpers/requirements";

@@ -1,4 +1,4 @@
-import { startCluster } from "../../src/cluster/start-cluster";
+import { startCluster } from "../../src/wiring/start-cluster";
 import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import type { ClusterSpec } from "../../src/cluster/types";
 import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";

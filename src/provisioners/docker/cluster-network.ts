@@ -1,6 +1,6 @@
 import { FaultlineError } from "../../common/errors";
 import type { Registry } from "../../reaper/registry";
-import { which } from "../which";
+import { which } from "../../common/which";
 import { dockerError, type DockerEngine } from "./docker-engine";
 import { formatCidr, type Ipv4Net } from "./ipv4";
 import { clusterAddresses, localAddresses, type SubnetReservation, type SubnetReservations } from "./subnet-reservation";

@@ -3,8 +3,8 @@ import { Writable } from "node:stream";
 import type Docker from "dockerode";
 import { FaultlineError } from "../../common/errors";
 import { sleep } from "../../common/timers";
-import type { ExitStatus, LaunchSpec, NodeProcess } from "../provisioner";
-import { which } from "../which";
+import type { ExitStatus, LaunchSpec, NodeProcess } from "../../cluster/provisioner";
+import { which } from "../../common/which";
 import { dockerError, engineMessage, missingExecutable } from "./docker-engine";
 
 export interface ContainerHandle {

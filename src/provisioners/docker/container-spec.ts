@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import type { DockerNodeOptions } from "../../cluster/types";
-import type { LaunchSpec, NodeSlot } from "../provisioner";
+import type { LaunchSpec, NodeSlot } from "../../cluster/provisioner";
 
 /** The key of `docker.tmpfs` that stands for the node's data dir (whose path is only known per run). */
 export const DATA_DIR_TOKEN = "{dataDir}";

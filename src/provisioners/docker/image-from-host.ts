@@ -1,6 +1,6 @@
 import type Docker from "dockerode";
 import { FaultlineError, isFaultlineError } from "../../common/errors";
-import { which } from "../which";
+import { which } from "../../common/which";
 import { connectEngine, dockerError } from "./docker-engine";
 import { RootfsBuilder, sharedLibraries } from "./host-files";
 import { tarStream } from "./tar-writer";

@@ -1,4 +1,4 @@
-import type { Grudge } from "../../faults/grudge";
+import type { Grudge } from "../../cluster/grudge";
 
 /** A node as the docker backend places it. */
 export interface DockerMember {

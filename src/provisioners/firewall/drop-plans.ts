@@ -1,5 +1,5 @@
 import { FaultlineError, describeValue } from "../../common/errors";
-import type { Grudge } from "../../faults/grudge";
+import type { Grudge } from "../../cluster/grudge";
 
 /**
  * What each node drops for a network fault, for the backends that do it with iptables inside each

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { FaultlineError } from "../../common/errors";
-import { installHint, which } from "../which";
+import { installHint, which } from "../../common/which";
 import type { Tools } from "./ip-commands";
 
 /** Capability bits (linux/capability.h). */

@@ -1,8 +1,8 @@
 import { FaultlineError } from "../../common/errors";
-import type { Grudge } from "../../faults/grudge";
+import type { Grudge } from "../../cluster/grudge";
 import type { Node } from "../../cluster/types";
-import type { NetworkControl, Undo } from "../provisioner";
-import { installHint } from "../which";
+import type { NetworkControl, Undo } from "../../cluster/provisioner";
+import { installHint } from "../../common/which";
 import { BandwidthLimits } from "../firewall/bandwidth-limits";
 import { ChainFirewall } from "../firewall/chain-firewall";
 import { ChainNames } from "../firewall/chain-names";

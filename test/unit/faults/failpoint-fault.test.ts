@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import type { Cluster, Node } from "../../../src/cluster/types";
 import { failpointFault, type ActiveFailpointFault } from "../../../src/faults/failpoint-fault";
-import type { FaultContext } from "../../../src/faults/fault";
+import type { FaultContext } from "../../../src/cluster/fault";
 import { failpoint, failpoints } from "../../../src/failpoints";
 import { SERVICE_SCRIPT, call, firstLine, freePort, spawnNode, transpileFailpoints, type Child } from "../failpoints/child-harness";
 

@@ -11,8 +11,8 @@ import {
   majoritiesRing,
   majorityMinority,
   oneWay,
-  type Grudge,
 } from "../../../src/faults/grudge";
+import type { Grudge } from "../../../src/cluster/grudge";
 
 const cluster = (n: number): string[] => Array.from({ length: n }, (_, i) => `n${i + 1}`);
 

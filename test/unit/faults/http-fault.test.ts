@@ -1,7 +1,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import nock from "nock";
-import type { ActiveFault, FaultContext } from "../../../src/faults/fault";
+import type { ActiveFault, FaultContext } from "../../../src/cluster/fault";
 import { httpFault, type HttpFaultOptions } from "../../../src/faults/http-fault";
 
 const context: FaultContext = { id: "h-1", random: Math.random };

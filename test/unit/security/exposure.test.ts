@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { defineCluster } from "../../../src/cluster/define-cluster";
-import { startCluster } from "../../../src/cluster/start-cluster";
+import { startCluster } from "../../../src/wiring/start-cluster";
 import { isFaultlineError } from "../../../src/common/errors";
 import { serveFailpoints } from "../../../src/failpoints/failpoint-server";
 import { NetnsNames, MAX_INTERFACE_NAME } from "../../../src/provisioners/netns/names";

@@ -6,14 +6,14 @@ import { describeValue, FaultlineError, isFaultlineError } from "../common/error
 import { formatMs } from "../common/duration";
 import { monoNowMs } from "../common/timers";
 import { FaultProxy } from "../proxy/fault-proxy";
-import { createProvisioner } from "../provisioners/create-provisioner";
+import { createProvisioner } from "./create-provisioner";
 import { currentRun, type RunContext } from "../reaper/run-context";
-import { ClusterNode } from "./cluster-node";
-import { validateSpec, nodeNames } from "./define-cluster";
-import { FaultlineCluster } from "./faultline-cluster";
-import { allPortsOpen } from "./probes";
-import { Timeline } from "./timeline";
-import type { ClusterSpec } from "./types";
+import { ClusterNode } from "../cluster/cluster-node";
+import { validateSpec, nodeNames } from "../cluster/define-cluster";
+import { FaultlineCluster } from "../cluster/faultline-cluster";
+import { allPortsOpen } from "../cluster/probes";
+import { Timeline } from "../cluster/timeline";
+import type { ClusterSpec } from "../cluster/types";
 
 export interface StartClusterOptions {
   /** Name used in messages, reports and kernel object names. Default "cluster". */

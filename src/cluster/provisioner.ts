@@ -1,6 +1,6 @@
-import type { ProvisionerKind, Node } from "../cluster/types";
-import type { Grudge } from "../faults/grudge";
-import type { Timeline } from "../cluster/timeline";
+import type { ProvisionerKind, Node } from "./types";
+import type { Grudge } from "./grudge";
+import type { Timeline } from "./timeline";
 import type { RunContext } from "../reaper/run-context";
 
 /** Where a node lives, decided by the provisioner before its command is built. */

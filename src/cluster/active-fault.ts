@@ -1,4 +1,5 @@
 import type { ActiveFault } from "./fault";
+import type { Grudge } from "./grudge";
 
 export interface ActiveFaultInit {
   id: string;
@@ -7,12 +8,12 @@ export interface ActiveFaultInit {
   targets: readonly string[];
   /** How the fault was made real, for the timeline ("signal", "iptables", "proxy", …). */
   mechanism?: string;
-  grudge?: Record<string, string[]>;
+  grudge?: Grudge;
   undo: () => Promise<void>;
 }
 
 /** An applied fault whose heal runs its undo exactly once, however often it is called. */
-export function activeFault(init: ActiveFaultInit): ActiveFault & { mechanism?: string; grudge?: Record<string, string[]> } {
+export function activeFault(init: ActiveFaultInit): ActiveFault & { mechanism?: string; grudge?: Grudge } {
   let healing: Promise<void> | undefined;
   let healed = false;
   const heal = (): Promise<void> => {

@@ -1,6 +1,7 @@
 import { monoNowMs } from "../common/timers";
-import type { Timeline } from "../cluster/timeline";
+import type { Timeline } from "./timeline";
 import type { ActiveFault, Fault } from "./fault";
+import type { Grudge } from "./grudge";
 
 /**
  * Applies a fault through `apply` and puts it on `timeline`: a failed apply, the apply with its
@@ -16,7 +17,7 @@ export async function applyRecorded(timeline: Timeline, active: ActiveFault[], f
     timeline.record({ type: "fault", phase: "failed", id, kind: fault.kind, description: fault.describe(), targets: [], error: (error as Error).message });
     throw error;
   }
-  const extra = applied as Partial<{ mechanism: string; grudge: Record<string, string[]> }>;
+  const extra = applied as Partial<{ mechanism: string; grudge: Grudge }>;
   timeline.record({
     type: "fault", phase: "apply", id, kind: applied.kind, description: applied.description, targets: [...applied.targets],
     mechanism: extra.mechanism, grudge: extra.grudge, durationMs: monoNowMs() - started,

@@ -1,4 +1,4 @@
-import type { Cluster } from "../cluster/types";
+import type { Cluster } from "./types";
 
 /**
  * A fault: `apply()` makes it real and returns an {@link ActiveFault} whose `heal()` undoes it.
