@@ -84,7 +84,7 @@ async function main() {
     const ours = { apply: [], heal: [], total: [], cleanup: [] };
     for (let round = -2; round < ROUNDS; round++) {
       const started = performance.now();
-      const { undo } = await provisioner.network.partition(GRUDGE, { clients: false, nodes });
+      const { undo } = await provisioner.controls.network.partition(GRUDGE, nodes);
       const applied = performance.now();
       await undo();
       const healed = performance.now();

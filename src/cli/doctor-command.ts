@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { which } from "../common/which";
-import { faketimeLibrary } from "../faults/clock-fault";
+import type { Capability } from "../cluster/controls";
+import type { ProvisionerKind } from "../cluster/types";
+import { CAPABILITIES, CAPABILITY_LABELS, describeEntry, isSupported } from "../provisioners/capabilities";
+import { faketimeLibrary } from "../provisioners/host/faketime-clock";
 
 interface Check {
   name: string;
@@ -64,6 +67,14 @@ export async function runDoctor(_argv: string[], out: NodeJS.WritableStream): Pr
   for (const c of checks) out.write(`  ${c.ok ? "✓" : "✗"} ${c.name.padEnd(10)} ${c.detail}\n`);
   out.write("\nFaults beyond the network and processes:\n");
   for (const c of extras) out.write(`  ${c.ok ? "✓" : "✗"} ${c.name.padEnd(10)} ${c.detail}\n`);
-  out.write("\nEvery provisioner: kill/terminate/interrupt/pause/restart, client-link toxics (latency, bandwidth, timeout, reset_peer, slicer, limit_data, slow_close, down) through the fault proxy.\n");
+  out.write("\nEvery provisioner: client-link toxics (latency, bandwidth, timeout, reset_peer, slicer, limit_data, slow_close, down) through the fault proxy.\n");
+  // The same table faults answer FAULTLINE_FAULT_UNSUPPORTED from (src/provisioners/capabilities.ts).
+  for (const check of checks) {
+    out.write(`\nFaults on ${check.name}${check.ok ? "" : " (not available here)"}:\n`);
+    for (const cap of Object.keys(CAPABILITY_LABELS) as Capability[]) {
+      const entry = CAPABILITIES[check.name as ProvisionerKind][cap];
+      out.write(`  ${isSupported(entry) && check.ok ? "✓" : "✗"} ${CAPABILITY_LABELS[cap]}: ${describeEntry(entry)}\n`);
+    }
+  }
   return 0;
 }

@@ -5,7 +5,6 @@ import { toMs, formatMs, type Duration } from "../common/duration";
 import { timers, sleep, monoNowMs, withTimeout } from "../common/timers";
 import type { FaultProxy } from "../proxy/fault-proxy";
 import type { NodeProcess, NodeSlot, Provisioner, ExitStatus } from "./provisioner";
-import { clockEnv } from "../faults/clock-fault";
 import { LogBuffer } from "./log-buffer";
 import { describeProbe } from "./probes";
 import type { Timeline } from "./timeline";
@@ -127,7 +126,7 @@ export class ClusterNode implements Node {
     const env = {
       ...stringEnv(process.env),
       ...(userEnv as Record<string, string>),
-      ...(spec.clock ? clockEnv(this.options.clusterDir, this.name, this.cluster) : {}),
+      ...(provisioner.controls.clock?.env(this.name) ?? {}),
     };
     let launched: NodeProcess;
     try {

@@ -3,7 +3,8 @@ import { toMs, formatMs, type Duration } from "../common/duration";
 import { sleep, monoNowMs, withTimeout } from "../common/timers";
 import type { FaultProxy } from "../proxy/fault-proxy";
 import type { Provisioner } from "./provisioner";
-import type { ActiveFault, Fault } from "./fault";
+import type { HostControls } from "./controls";
+import type { ActiveFault, Fault, FaultTarget } from "./fault";
 import { applyRecorded, healAllActive } from "./recorded-fault";
 import { createHistory, type History, type HistoryOptions } from "../history/history";
 import type { ClusterNode } from "./cluster-node";
@@ -26,7 +27,7 @@ export interface FaultlineClusterOptions {
 let faultCounter = 0;
 
 /** A provisioned cluster: its nodes, probes, faults and timeline. */
-export class FaultlineCluster implements Cluster {
+export class FaultlineCluster implements Cluster, FaultTarget {
   readonly name: string;
   readonly timeline: Timeline;
   readonly dir: string;
@@ -77,9 +78,21 @@ export class FaultlineCluster implements Cluster {
     return this.options.provisioner.peerAddress(this.node(from.name).slot, this.node(to.name).slot, port);
   }
 
-  /** The provisioner, for faults that need its network control. */
-  get backend(): Provisioner {
-    return this.options.provisioner;
+  /** What faults can ask of the backend. */
+  get controls(): HostControls {
+    return this.options.provisioner.controls;
+  }
+
+  get ports(): readonly string[] {
+    return this.options.spec.ports ?? [];
+  }
+
+  get stopTimeoutMs(): number {
+    return toMs(this.options.spec.stop?.timeout ?? "10s", { option: "stop.timeout", cluster: this.name });
+  }
+
+  programOf(node: Node): string {
+    return this.options.spec.command({ node: this.node(node.name), cluster: this })[0] ?? "";
   }
 
   /** The client proxies of every node (for client-link toxics). */

@@ -1,5 +1,5 @@
-import type { ProvisionerKind, Node } from "./types";
-import type { Grudge } from "./grudge";
+import type { ProvisionerKind } from "./types";
+import type { HostControls } from "./controls";
 import type { Timeline } from "./timeline";
 import type { RunContext } from "../reaper/run-context";
 
@@ -50,19 +50,6 @@ export interface ProvisionContext {
   subnet?: string;
 }
 
-/** Undoes a network fault. */
-export type Undo = () => Promise<void>;
-
-/** The network faults a backend can do itself. Client->node toxics go through the fault proxy on every backend. */
-export interface NetworkControl {
-  /** Makes each node in `grudge` deaf to the nodes listed for it. `clients`: also cut the test's clients from those nodes. */
-  partition(grudge: Grudge, options: { clients: boolean; nodes: readonly Node[] }): Promise<{ undo: Undo; mechanism: string }>;
-  /** Drops a share of packets to and from `targets`. */
-  loss?(targets: readonly Node[], probability: number): Promise<{ undo: Undo; mechanism: string }>;
-  /** Limits the rate of traffic leaving `targets` (KB/s). */
-  bandwidth?(targets: readonly Node[], rateKBps: number): Promise<{ undo: Undo; mechanism: string }>;
-}
-
 export interface Provisioner {
   readonly kind: ProvisionerKind;
   /** Creates shared resources (bridges, networks, link proxies) and places each node. */
@@ -70,7 +57,8 @@ export interface Provisioner {
   launch(slot: NodeSlot, spec: LaunchSpec): Promise<NodeProcess>;
   /** What `from` dials to reach `to`'s `port`. */
   peerAddress(from: NodeSlot, to: NodeSlot, port: string): string;
-  readonly network: NetworkControl;
+  /** What faults can ask of this backend (after `prepare`). */
+  readonly controls: HostControls;
   /** Removes everything `prepare` made. Idempotent. */
   dispose(): Promise<void>;
 }

@@ -1,11 +1,11 @@
 import * as http from "node:http";
 import { resolveTargets } from "./targets";
-import type { Cluster, Node } from "../cluster/types";
+import type { Node } from "../cluster/node-types";
 import { toMs, type Duration } from "../common/duration";
 import { FaultlineError, describeValue, isFaultlineError } from "../common/errors";
 import { disableFailpoint, enableFailpoint, failpointCount, failpointTerms } from "../failpoints/failpoint-registry";
 import { parseFailpointTerms } from "../failpoints/term-parser";
-import type { ActiveFault, Fault, FaultContext } from "../cluster/fault";
+import type { ActiveFault, Fault, FaultContext, FaultTarget } from "../cluster/fault";
 
 /** Options of {@link failpointFault}. */
 export interface FailpointFaultOptions {
@@ -46,7 +46,7 @@ export function failpointFault(options: FailpointFaultOptions): Fault {
   return {
     kind: "failpoint",
     describe: () => `failpoint ${name}=${term} ${where}`,
-    async apply(cluster: Cluster | undefined, context: FaultContext): Promise<ActiveFailpointFault> {
+    async apply(cluster: FaultTarget | undefined, context: FaultContext): Promise<ActiveFailpointFault> {
       const description = `failpoint ${name}=${term} ${where}`;
       if (options.node === undefined) return applyInProcess(name, term, context, description);
       const nodes = await resolveNodes(cluster, options.node, context.random);
@@ -198,7 +198,7 @@ function request(
   });
 }
 
-async function resolveNodes(cluster: Cluster | undefined, node: string | number | Node, random: () => number): Promise<Node[]> {
+async function resolveNodes(cluster: FaultTarget | undefined, node: string | number | Node, random: () => number): Promise<Node[]> {
   if (typeof node === "object") return [node];
   if (cluster === undefined) {
     throw new FaultlineError({

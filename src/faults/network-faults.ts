@@ -1,5 +1,4 @@
 import { FaultlineError, describeValue } from "../common/errors";
-import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import { activeFault } from "../cluster/active-fault";
 import type { Fault } from "../cluster/fault";
 import { checkSelector, describeTargets, requireCluster, resolveTargets, type NodeSelector } from "./targets";
@@ -14,11 +13,11 @@ export interface LossOptions {
   /** Share dropped, 0..1. */
   probability: number;
   /**
-   * "all" (default): every packet of the targets, between nodes too. netns and docker drop packets
-   * in the nodes' namespaces (docker needs root on its host, and refuses without it); process
-   * black-holes connections through its client and peer-link proxies.
+   * "all" (default): every packet of the targets, between nodes too, by the backend's network
+   * control; a backend without one black-holes connections through its client and peer-link
+   * proxies instead (connection-level loss), and the timeline says so.
    * "clients": only connections between the test's clients and the targets, through the fault
-   * proxy, on every provisioner.
+   * proxy, on every backend.
    */
   links?: NetworkLinks;
 }
@@ -49,10 +48,9 @@ function checkLinks(links: unknown, kind: string, cluster?: string): NetworkLink
 }
 
 /**
- * Packet loss. On netns and docker, packets are dropped by iptables' `statistic` match; on
- * process, where there are no packets to drop, a share of connections through the fault proxy
- * is black-holed instead (connection-level loss), as with `links: "clients"` anywhere — the
- * timeline names which.
+ * Packet loss: packets dropped by the backend's network control where it has one; otherwise a
+ * share of connections through the fault proxies is black-holed (connection-level loss), as with
+ * `links: "clients"` anywhere — the timeline names which.
  */
 export function loss(options: LossOptions): Fault {
   // Checked here too, so a wrong option fails when the test is declared, not when it runs.
@@ -62,12 +60,12 @@ export function loss(options: LossOptions): Fault {
   return {
     kind: "loss",
     describe: () => `loss ${options.probability} on ${options.node ?? "all"}`,
-    async apply(cluster, context) {
-      const c = requireCluster(cluster, "loss") as FaultlineCluster;
+    async apply(on, context) {
+      const c = requireCluster(on, "loss");
       const probability = checkProbability(options.probability, c.name);
       const links = checkLinks(options.links, "loss", c.name);
       const nodes = await resolveTargets(c, options.node ?? "all", context.random, "loss");
-      const network = c.backend.network;
+      const network = c.controls.network;
       if (links === "all" && network.loss) {
         const { undo, mechanism } = await network.loss(nodes, probability);
         return activeFault({
@@ -96,11 +94,11 @@ export interface BandwidthOptions {
   node?: NodeSelector;
   /** KB/s. */
   rate: number;
-  /** As for loss: "all" (default, `tbf` in the nodes' namespaces on netns and docker) or "clients" (the proxy's bandwidth toxic). */
+  /** As for loss: "all" (default, the backend's own shaping) or "clients" (the proxy's bandwidth toxic). */
   links?: NetworkLinks;
 }
 
-/** Limits throughput: `tbf` on netns/docker, the proxy's bandwidth toxic on process or with `links: "clients"`. */
+/** Limits throughput: by the backend's network control, or the proxies' bandwidth toxic where it has none or with `links: "clients"`. */
 export function bandwidth(options: BandwidthOptions): Fault {
   checkSelector("bandwidth", options.node);
   checkLinks(options.links, "bandwidth");
@@ -115,11 +113,11 @@ export function bandwidth(options: BandwidthOptions): Fault {
   return {
     kind: "bandwidth",
     describe: () => `bandwidth ${options.rate} KB/s on ${options.node ?? "all"}`,
-    async apply(cluster, context) {
-      const c = requireCluster(cluster, "bandwidth") as FaultlineCluster;
+    async apply(on, context) {
+      const c = requireCluster(on, "bandwidth");
       const links = checkLinks(options.links, "bandwidth", c.name);
       const nodes = await resolveTargets(c, options.node ?? "all", context.random, "bandwidth");
-      const network = c.backend.network;
+      const network = c.controls.network;
       if (links === "all" && network.bandwidth) {
         const { undo, mechanism } = await network.bandwidth(nodes, options.rate);
         return activeFault({

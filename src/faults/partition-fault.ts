@@ -1,11 +1,10 @@
 import { FaultlineError, describeValue } from "../common/errors";
-import type { Cluster, Node } from "../cluster/types";
-import type { FaultlineCluster } from "../cluster/faultline-cluster";
+import type { Node } from "../cluster/node-types";
 import { activeFault } from "../cluster/active-fault";
-import type { Fault } from "../cluster/fault";
+import type { Fault, FaultTarget } from "../cluster/fault";
 import * as grudges from "./grudge";
 import type { Grudge } from "../cluster/grudge";
-import { checkSelector, requireCluster, resolveTargets, targetNode, type NodeSelector } from "./targets";
+import { checkSelector, requireCluster, resolveTargets, targetNode, unsupported, type NodeSelector } from "./targets";
 
 /** Exactly one of the shapes, plus `oneWay` and `clients`. Names follow Jepsen's nemeses. */
 export interface PartitionOptions {
@@ -38,7 +37,7 @@ interface Plan {
   summary: string;
 }
 
-async function plan(cluster: Cluster, options: PartitionOptions, random: () => number): Promise<Plan> {
+async function plan(cluster: FaultTarget, options: PartitionOptions, random: () => number): Promise<Plan> {
   const names = cluster.nodes.map((n) => n.name);
   const given = SHAPES.filter((key) => options[key] !== undefined && options[key] !== false);
   if (given.length !== 1) {
@@ -93,8 +92,8 @@ async function plan(cluster: Cluster, options: PartitionOptions, random: () => n
   return { grudge: g, firstSide: sideOf(g), summary: "custom grudge" };
 }
 
-function cutClients(cluster: Cluster, nodes: readonly Node[]): () => void {
-  const proxies = (cluster as FaultlineCluster).clientProxies?.(nodes) ?? [];
+function cutClients(cluster: FaultTarget, nodes: readonly Node[]): () => void {
+  const proxies = cluster.clientProxies(nodes);
   const releases = proxies.map((proxy) => proxy.hold({ upstream: true, downstream: true }));
   return () => {
     for (const release of releases) release();
@@ -165,14 +164,15 @@ export function partition(options: PartitionOptions): Fault {
       `partition ${SHAPES.filter((k) => options[k] !== undefined)
         .map((k) => `${k}: ${describeValue(options[k])}`)
         .join(", ")}`,
-    async apply(cluster, context) {
-      const c = requireCluster(cluster, "partition");
+    async apply(on, context) {
+      const c = requireCluster(on, "partition");
       const planned = await plan(c, options, context.random);
       const grudge = options.oneWay ? grudges.oneWay(planned.grudge) : planned.grudge;
-      const backend = (c as FaultlineCluster).backend;
+      const partition = c.controls.network.partition;
+      if (!partition) throw unsupported(c, "partition", "partition");
       // The backends roll back their own partial work; cutting the clients comes after, and a
       // failure there must not leave the nodes' partition in place with no fault to heal it.
-      const { undo, mechanism } = await backend.network.partition(grudge, { clients: false, nodes: c.nodes });
+      const { undo, mechanism } = await partition(grudge, c.nodes);
       let restoreClients: () => void;
       try {
         restoreClients = options.clients

@@ -2,9 +2,9 @@ import { toMs, type Duration } from "../common/duration";
 import { FaultlineError, describeValue } from "../common/errors";
 import { sleep } from "../common/timers";
 import { activeFault } from "../cluster/active-fault";
-import type { Fault } from "../cluster/fault";
+import type { Fault, FaultTarget } from "../cluster/fault";
 import { describeTargets, requireCluster, resolveTargets, type TargetOptions } from "./targets";
-import type { Cluster, ClusterSpec, Node } from "../cluster/types";
+import type { Node } from "../cluster/node-types";
 
 export interface SignalFaultOptions extends TargetOptions {
   /** Send the signal twice, `gap` apart — "the second signal forces exit". Default false. */
@@ -29,9 +29,8 @@ async function revive(nodes: readonly Node[]): Promise<void> {
  * cluster a node short. So the heal first waits for the process it signalled to exit, up to the
  * cluster's stop timeout; a node that ignores the signal is running, and is left so.
  */
-async function reviveSignalled(cluster: Cluster, signalled: ReadonlyMap<Node, number | undefined>): Promise<void> {
-  const spec = (cluster as Partial<{ spec: ClusterSpec }>).spec;
-  const grace = toMs(spec?.stop?.timeout ?? "10s", { option: "stop.timeout", cluster: cluster.name });
+async function reviveSignalled(cluster: FaultTarget, signalled: ReadonlyMap<Node, number | undefined>): Promise<void> {
+  const grace = cluster.stopTimeoutMs;
   await Promise.all(
     [...signalled].map(async ([node, pid]) => {
       const sameProcess = node.pid === pid;
@@ -74,8 +73,8 @@ function signalFault(kind: string, signal: NodeJS.Signals, options: SignalFaultO
   return {
     kind,
     describe: () => `${signal}${options.twice ? " twice" : ""} to ${options.node ?? "random"}`,
-    async apply(cluster, context) {
-      const c = requireCluster(cluster, kind);
+    async apply(on, context) {
+      const c = requireCluster(on, kind);
       const nodes = await resolveTargets(c, options.node, context.random, kind);
       const signalled = new Map<Node, number | undefined>();
       await rollingBack(
@@ -99,7 +98,7 @@ function signalFault(kind: string, signal: NodeJS.Signals, options: SignalFaultO
         kind,
         description: `${signal}${options.twice ? " twice" : ""} to ${describeTargets(options.node, nodes)}`,
         targets: nodes.map((n) => n.name),
-        mechanism: c.provisioner === "docker" ? "docker kill" : "signal",
+        mechanism: c.controls.signals.kill,
         undo: () => reviveSignalled(c, signalled),
       });
     },
@@ -118,8 +117,8 @@ export function pause(options: TargetOptions = {}): Fault {
   return {
     kind: "pause",
     describe: () => `pause ${options.node ?? "random"}`,
-    async apply(cluster, context) {
-      const c = requireCluster(cluster, "pause");
+    async apply(on, context) {
+      const c = requireCluster(on, "pause");
       const nodes = await resolveTargets(c, options.node, context.random, "pause");
       const paused: Node[] = [];
       await rollingBack(
@@ -136,7 +135,7 @@ export function pause(options: TargetOptions = {}): Fault {
         kind: "pause",
         description: `pause ${describeTargets(options.node, nodes)}`,
         targets: nodes.map((n) => n.name),
-        mechanism: c.provisioner === "docker" ? "docker pause" : "SIGSTOP/SIGCONT",
+        mechanism: c.controls.signals.pause,
         undo: () => revive(nodes),
       });
     },
@@ -148,8 +147,8 @@ export function restart(options: TargetOptions = {}): Fault {
   return {
     kind: "restart",
     describe: () => `restart ${options.node ?? "random"}`,
-    async apply(cluster, context) {
-      const c = requireCluster(cluster, "restart");
+    async apply(on, context) {
+      const c = requireCluster(on, "restart");
       const nodes = await resolveTargets(c, options.node, context.random, "restart");
       const touched: Node[] = [];
       await rollingBack(

@@ -1,5 +1,7 @@
 import { FaultlineError, describeValue } from "../common/errors";
-import type { Cluster, Node } from "../cluster/types";
+import type { Capability } from "../cluster/controls";
+import type { FaultTarget } from "../cluster/fault";
+import type { Node } from "../cluster/node-types";
 
 /** Which nodes a fault acts on. */
 export type NodeSelector = string | number | "leader" | "random" | "minority" | "majority" | "all" | Array<string | number>;
@@ -9,7 +11,7 @@ export interface TargetOptions {
   node?: NodeSelector;
 }
 
-export function requireCluster(cluster: Cluster | undefined, kind: string): Cluster {
+export function requireCluster(cluster: FaultTarget | undefined, kind: string): FaultTarget {
   if (!cluster) {
     throw new FaultlineError({
       code: "FAULTLINE_NO_CLUSTER",
@@ -18,6 +20,12 @@ export function requireCluster(cluster: Cluster | undefined, kind: string): Clus
     });
   }
   return cluster;
+}
+
+/** FAULTLINE_FAULT_UNSUPPORTED for a fault whose control the cluster's backend lacks, with the backend's reason. */
+export function unsupported(target: FaultTarget, capability: Capability, kind: string, node?: string): FaultlineError {
+  const { message, hint } = target.controls.unsupported(capability);
+  return new FaultlineError({ code: "FAULTLINE_FAULT_UNSUPPORTED", message: `fault "${kind}": ${message}`, hint, cluster: target.name, node, option: kind });
 }
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
@@ -63,7 +71,7 @@ export function checkSelector(kind: string, selector: unknown, option = "node"):
  * `cluster.node(one)`, with an unknown name or index reported as the fault option that named it
  * (`kill.node`, `partition.isolate`) rather than as a bare lookup.
  */
-export function targetNode(cluster: Cluster, one: string | number, option: string): Node {
+export function targetNode(cluster: FaultTarget, one: string | number, option: string): Node {
   const found = typeof one === "number" ? cluster.nodes[one] : cluster.nodes.find((n) => n.name === one);
   if (found) return found;
   throw new FaultlineError({
@@ -77,7 +85,7 @@ export function targetNode(cluster: Cluster, one: string | number, option: strin
 
 /** Resolves a selector to nodes at apply time (the leader is asked for then). */
 export async function resolveTargets(
-  cluster: Cluster,
+  cluster: FaultTarget,
   selector: NodeSelector | undefined,
   random: () => number,
   kind: string,

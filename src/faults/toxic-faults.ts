@@ -1,9 +1,9 @@
 import { FaultlineError, describeValue, isFaultlineError } from "../common/errors";
-import type { FaultlineCluster } from "../cluster/faultline-cluster";
+import type { FaultTarget } from "../cluster/fault";
+import type { Node } from "../cluster/node-types";
 import type { FaultProxy } from "../proxy/fault-proxy";
 import type { ToxicSpec } from "../proxy/toxic-spec";
 import { resolveToxic } from "../proxy/resolve-toxic";
-import type { ProcessProvisioner } from "../provisioners/process-provisioner";
 import { activeFault } from "../cluster/active-fault";
 import type { Fault } from "../cluster/fault";
 import { checkSelector, describeTargets, requireCluster, resolveTargets, type NodeSelector } from "./targets";
@@ -16,7 +16,7 @@ export interface LinkOptions {
   port?: string;
   /**
    * "clients" (default): between the test's clients and the nodes, through the fault proxy.
-   * "peers": node-to-node links into the targets (process provisioner, whose peers talk through link proxies).
+   * "peers": node-to-node links into the targets (backends whose peers talk through link proxies).
    * "all": both.
    */
   links?: "clients" | "peers" | "all";
@@ -68,8 +68,8 @@ export function checkLinkOptions(kind: string, options: LinkOptions, links: read
 }
 
 /** The port must be one the cluster declares: a misspelt one matched no proxy, and the fault "applied" touching nothing. */
-function checkPort(cluster: FaultlineCluster, kind: string, port: string | undefined): void {
-  const ports = cluster.spec.ports ?? [];
+function checkPort(cluster: FaultTarget, kind: string, port: string | undefined): void {
+  const ports = cluster.ports;
   if (port === undefined || ports.includes(port)) return;
   throw invalidLink(
     kind,
@@ -81,23 +81,18 @@ function checkPort(cluster: FaultlineCluster, kind: string, port: string | undef
   );
 }
 
-function proxiesFor(cluster: FaultlineCluster, nodes: ReturnType<FaultlineCluster["node"]>[], options: LinkOptions, kind: string): FaultProxy[] {
+function proxiesFor(cluster: FaultTarget, nodes: readonly Node[], options: LinkOptions, kind: string): FaultProxy[] {
   const links = options.links ?? "clients";
   checkPort(cluster, kind, options.port);
   const out: FaultProxy[] = [];
   if (links !== "peers") out.push(...cluster.clientProxies(nodes, options.port));
   if (links !== "clients") {
-    const backend = cluster.backend as Partial<ProcessProvisioner>;
-    if (typeof backend.linkProxiesTo !== "function") {
-      throw new FaultlineError({
-        code: "FAULTLINE_FAULT_UNSUPPORTED",
-        message: `fault "${kind}" on peer links needs link proxies, which provisioner "${cluster.provisioner}" does not use (peers talk directly; this kernel has no netem for delays between namespaces)`,
-        hint: 'use links: "clients" to slow the test\'s clients, or provisioner: "process" with cluster.peerAddress() for peer-link toxics',
-        cluster: cluster.name,
-        option: `${kind}.links`,
-      });
+    const linkProxiesTo = cluster.controls.network.linkProxiesTo;
+    if (!linkProxiesTo) {
+      const { message, hint } = cluster.controls.unsupported("peer-toxics");
+      throw new FaultlineError({ code: "FAULTLINE_FAULT_UNSUPPORTED", message: `fault "${kind}" on peer links: ${message}`, hint, cluster: cluster.name, option: `${kind}.links` });
     }
-    for (const node of nodes) out.push(...backend.linkProxiesTo(node.name, options.port));
+    for (const node of nodes) out.push(...linkProxiesTo(node.name, options.port));
   }
   if (out.length === 0) {
     // Never fake a fault: with no proxy on the path, there is nothing to slow down.
@@ -124,8 +119,8 @@ export function toxicFault(
   return {
     kind,
     describe: () => `${summary} on ${options.node ?? "all"}`,
-    async apply(cluster, context) {
-      const c = requireCluster(cluster, kind) as FaultlineCluster;
+    async apply(on, context) {
+      const c = requireCluster(on, kind);
       const nodes = await resolveTargets(c, options.node ?? "all", context.random, kind);
       const proxies = proxiesFor(
         c,

@@ -1,9 +1,16 @@
 import { FaultlineError, describeValue } from "../common/errors";
 import { formatMs, toMs, type Duration } from "../common/duration";
 import { withTimeout } from "../common/timers";
-import { errorSummary, type FailureClass } from "./classify";
-import type { History } from "./history";
-import type { Operation } from "./operation";
+import { errorSummary, type Classifier, type FailureClass } from "./classify";
+import type { NewOperation, Operation } from "./operation";
+
+/** What a client needs of its history: where operations go, process numbers, and how failures classify. */
+export interface OperationRecorder {
+  readonly defaultTimeoutMs: number | undefined;
+  readonly classify: Classifier;
+  record(op: NewOperation): Operation;
+  allocateProcess(): number;
+}
 
 /** Options of one `client.invoke()`. */
 export interface InvokeOptions {
@@ -34,7 +41,7 @@ export class HistoryClient {
 
   /** @internal Use `history.client(id)`. */
   constructor(
-    private readonly history: History,
+    private readonly history: OperationRecorder,
     /** The id the client was asked for with `history.client(id)`. */
     readonly id: string | number,
     process: number,

@@ -3,11 +3,13 @@ import { basename, dirname, join } from "node:path";
 import { FaultlineError } from "../common/errors";
 import { logger } from "../common/log";
 import type { ClusterSpec, DockerNodeOptions } from "../cluster/types";
-import type { LaunchSpec, NetworkControl, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "../cluster/provisioner";
+import type { LaunchSpec, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "../cluster/provisioner";
+import type { HostControls } from "../cluster/controls";
+import { hostControls } from "./host/host-controls";
 import { which } from "../common/which";
 import { createClusterNetwork, type ClusterNetwork } from "./docker/cluster-network";
 import { startContainer } from "./docker/container-process";
-import { containerSpec, dockerName } from "./docker/container-spec";
+import { DATA_DIR_TOKEN, containerSpec, dockerName } from "./docker/container-spec";
 import { connectEngine, dockerError, requireImage, type DockerEngine } from "./docker/docker-engine";
 import { DockerNetworkControl, type FaultAccess, type LiveContainer } from "./docker/docker-network-control";
 import { parseCidr } from "./docker/ipv4";
@@ -45,16 +47,33 @@ export class DockerProvisioner implements Provisioner {
   private readonly containers = new Map<string, NodeContainer>();
   private disposed?: Promise<void>;
 
-  constructor(private readonly spec: ClusterSpec) {}
+  readonly controls: HostControls;
 
-  /** Without the containers' namespaces, loss and bandwidth refuse rather than act on client links alone (see DockerNetworkControl). */
-  get network(): NetworkControl {
-    if (this.control) return this.control.asNetworkControl();
-    return {
-      partition: async () => {
-        throw new Error("DockerProvisioner: network faults need prepare() first");
+  constructor(private readonly spec: ClusterSpec) {
+    // Without the containers' namespaces, loss and bandwidth refuse rather than act on client links alone (see DockerNetworkControl).
+    this.controls = hostControls({
+      kind: "docker",
+      spec,
+      context: () => this.context,
+      network: {
+        partition: (grudge) => this.requireControl().partition(grudge),
+        loss: (targets, probability) => this.requireControl().loss(targets, probability),
+        bandwidth: (targets, rate) => this.requireControl().bandwidth(targets, rate),
       },
-    };
+      signals: { kill: "docker kill", pause: "docker pause" },
+      containerTmpfs: (node) => Object.keys(spec.docker?.tmpfs ?? {}).some((target) => target === DATA_DIR_TOKEN || target === node.dataDir),
+      fullDisk: {
+        hint: 'add docker: { tmpfs: { "{dataDir}": "size=64m" } } to the cluster (each container\'s data dir becomes a tmpfs of that size), or disk: { size: "64m" } (root: a host tmpfs) — faultline never fills a real disk',
+        option: "docker.tmpfs",
+      },
+    });
+  }
+
+  private requireControl(): DockerNetworkControl {
+    if (!this.control) {
+      throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "the docker provisioner was asked for a network fault before its cluster was provisioned", hint: "inject faults into a started cluster" });
+    }
+    return this.control;
   }
 
   async prepare(context: ProvisionContext): Promise<NodeSlot[]> {

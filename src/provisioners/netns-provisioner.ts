@@ -3,7 +3,9 @@ import { dirname, join } from "node:path";
 import { FaultlineError } from "../common/errors";
 import { ensurePrivateDir } from "../reaper/private-dir";
 import type { ClusterSpec } from "../cluster/types";
-import type { LaunchSpec, NetworkControl, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "../cluster/provisioner";
+import type { LaunchSpec, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "../cluster/provisioner";
+import type { HostControls } from "../cluster/controls";
+import { hostControls } from "./host/host-controls";
 import { spawnGroup } from "./spawn-group";
 import { which } from "../common/which";
 import { checkRequirements } from "./netns/capabilities";
@@ -48,13 +50,22 @@ interface Prepared {
 export class NetnsProvisioner implements Provisioner {
   readonly kind = "netns" as const;
   private prepared?: Prepared;
-  readonly network: NetworkControl = {
-    partition: (grudge, options) => this.requireNetwork().partition(grudge, options),
-    loss: (targets, probability) => this.requireNetwork().loss(targets, probability),
-    bandwidth: (targets, rateKBps) => this.requireNetwork().bandwidth(targets, rateKBps),
-  };
+  readonly controls: HostControls;
 
-  constructor(private readonly spec?: ClusterSpec) {}
+  constructor(private readonly spec?: ClusterSpec) {
+    this.controls = hostControls({
+      kind: "netns",
+      spec,
+      context: () => this.prepared?.context,
+      network: {
+        partition: (grudge) => this.requireNetwork().partition(grudge),
+        loss: (targets, probability) => this.requireNetwork().loss(targets, probability),
+        bandwidth: (targets, rateKBps) => this.requireNetwork().bandwidth(targets, rateKBps),
+      },
+      signals: { kill: "signal", pause: "SIGSTOP/SIGCONT" },
+      fullDisk: { hint: 'add disk: { size: "64m" } to the cluster (root: each data dir becomes a tmpfs of that size) — faultline never fills a real disk', option: "disk.size" },
+    });
+  }
 
   async prepare(context: ProvisionContext): Promise<NodeSlot[]> {
     if (this.prepared) throw new Error("NetnsProvisioner.prepare() called twice");

@@ -4,7 +4,10 @@ import { FaultlineError } from "../common/errors";
 import { allocatePort, releasePorts } from "../cluster/port-allocator";
 import { FaultProxy } from "../proxy/fault-proxy";
 import type { Grudge } from "../cluster/grudge";
-import type { LaunchSpec, NetworkControl, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "../cluster/provisioner";
+import type { ClusterSpec } from "../cluster/types";
+import type { LaunchSpec, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "../cluster/provisioner";
+import type { HostControls } from "../cluster/controls";
+import { hostControls } from "./host/host-controls";
 import { spawnGroup } from "./spawn-group";
 
 const HOST = "127.0.0.1";
@@ -21,9 +24,18 @@ export class ProcessProvisioner implements Provisioner {
   /** `${from}->${to}:${port}` -> the proxy `from` dials to reach `to`. */
   private readonly links = new Map<string, FaultProxy>();
   private readonly usedLinks = new Set<string>();
-  readonly network: NetworkControl = {
-    partition: (grudge) => this.partition(grudge),
-  };
+  readonly controls: HostControls;
+
+  constructor(spec?: ClusterSpec) {
+    this.controls = hostControls({
+      kind: "process",
+      spec,
+      context: () => this.context,
+      network: { partition: (grudge) => this.partition(grudge), linkProxiesTo: (to, port) => this.linkProxiesTo(to, port) },
+      signals: { kill: "signal", pause: "SIGSTOP/SIGCONT" },
+      fullDisk: { hint: 'add disk: { size: "64m" } to the cluster (root: each data dir becomes a tmpfs of that size) — faultline never fills a real disk', option: "disk.size" },
+    });
+  }
 
   async prepare(context: ProvisionContext): Promise<NodeSlot[]> {
     this.context = context;
@@ -128,7 +140,7 @@ export class ProcessProvisioner implements Provisioner {
   }
 
   private requireContext(): ProvisionContext {
-    if (!this.context) throw new Error("ProcessProvisioner used before prepare()");
+    if (!this.context) throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "the process provisioner was used before prepare()", hint: "start the cluster with startCluster()" });
     return this.context;
   }
 }

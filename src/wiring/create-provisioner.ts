@@ -4,7 +4,7 @@ import { ProcessProvisioner } from "../provisioners/process-provisioner";
 
 /** Backends by name. Each module is loaded only when a cluster asks for it. */
 const FACTORIES: Record<ProvisionerKind, (spec: ClusterSpec) => Provisioner> = {
-  process: () => new ProcessProvisioner(),
+  process: (spec) => new ProcessProvisioner(spec),
    
   netns: (spec) => new (require("../provisioners/netns-provisioner") as typeof import("../provisioners/netns-provisioner")).NetnsProvisioner(spec),
    

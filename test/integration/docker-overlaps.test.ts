@@ -54,7 +54,7 @@ const describeNobody = requireOrSkip("root, setpriv and a docker group (to run a
  */
 const CHILD = `
 const [lib, image, server, name] = process.argv.slice(1);
-const { startCluster } = require(lib + "/cluster/start-cluster.js");
+const { startCluster } = require(lib + "/wiring/start-cluster.js");
 const { faults } = require(lib + "/faults/catalog.js");
 const { probes } = require(lib + "/cluster/probes.js");
 const { beginRun, endRun } = require(lib + "/reaper/run-context.js");
@@ -144,7 +144,7 @@ describeDocker("overlapping faults on provisioner docker", () => {
 
     beforeAll(async () => {
       lib = transpileSrc(
-        ["cluster/start-cluster.ts", "faults/catalog.ts", "cluster/probes.ts", "reaper/run-context.ts", "reaper/watchdog-main.ts"],
+        ["wiring/start-cluster.ts", "faults/catalog.ts", "cluster/probes.ts", "reaper/run-context.ts", "reaper/watchdog-main.ts"],
         join(repoRoot, ".tmp", `docker-overlaps-${process.pid}`),
       );
       child = spawn(

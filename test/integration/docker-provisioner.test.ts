@@ -118,7 +118,7 @@ describeDocker("DockerProvisioner (3 etcd containers)", () => {
     const leader = new Map(members).get(before.leader)!;
     const others = NAMES.filter((n) => n !== leader);
     const grudge = { [leader]: others, ...Object.fromEntries(others.map((n) => [n, [leader]])) };
-    const { undo, mechanism } = await provisioner.network.partition(grudge, { clients: false, nodes });
+    const { undo, mechanism } = await provisioner.controls.network.partition!(grudge, nodes);
     expect(mechanism).toContain("iptables");
     try {
       // The majority elects another leader; the old one, hearing nobody, loses its leadership.
@@ -144,7 +144,7 @@ describeDocker("DockerProvisioner (3 etcd containers)", () => {
   });
 
   it("drops every packet of a node with loss 1.0, and heals", async () => {
-    const loss = provisioner.network.loss!;
+    const loss = provisioner.controls.network.loss!;
     const { undo, mechanism } = await loss([nodes[1]!], 1.0);
     expect(mechanism).toContain("statistic");
     try {
@@ -169,7 +169,7 @@ describeDocker("DockerProvisioner (3 etcd containers)", () => {
     };
     const free = await fetchMetrics();
     const rate = Math.max(10, Math.round(free.bytes / 1000)); // KB/s: about one second for the body
-    const { undo, mechanism } = await provisioner.network.bandwidth!([nodes[0]!], rate);
+    const { undo, mechanism } = await provisioner.controls.network.bandwidth!([nodes[0]!], rate);
     expect(mechanism).toContain("tbf");
     let limited: { ms: number; bytes: number };
     try {
@@ -189,7 +189,7 @@ describeDocker("DockerProvisioner (3 etcd containers)", () => {
     await n3.signal("SIGKILL");
     expect(await n3.exited).toEqual({ code: null, signal: "SIGKILL" });
     void n3.release(); // as ClusterNode does on exit: the relaunch below must wait for this removal
-    const { undo } = await provisioner.network.partition({ n3: ["n1", "n2"], n1: ["n3"], n2: ["n3"] }, { clients: false, nodes });
+    const { undo } = await provisioner.controls.network.partition!({ n3: ["n1", "n2"], n1: ["n3"], n2: ["n3"] }, nodes);
     try {
       const relaunched = await launch("n3"); // a new container (the old one is removed), same name, same data dir
       const rules = spawnSync("nsenter", [`--net=/proc/${relaunched.pid}/ns/net`, "iptables", "-S", "INPUT"], { encoding: "utf8" }).stdout;
@@ -281,11 +281,11 @@ describeDocker("DockerProvisioner (3 etcd containers)", () => {
       );
       const pairNodes = pair.map((s) => ({ name: s.name }) as Node);
       // Loss and bandwidth between nodes need the namespaces: refused, never moved to client links.
-      await expect(engineOnly.network.loss!(pairNodes, 0.5)).rejects.toMatchObject({ code: "FAULTLINE_FAULT_UNSUPPORTED", option: "loss.links" });
-      await expect(engineOnly.network.bandwidth!(pairNodes, 100)).rejects.toMatchObject({ code: "FAULTLINE_FAULT_UNSUPPORTED", option: "bandwidth.links" });
-      const refused = await engineOnly.network.partition({ a: ["b"] }, { clients: false, nodes: pairNodes }).catch((e: unknown) => e);
+      await expect(engineOnly.controls.network.loss!(pairNodes, 0.5)).rejects.toMatchObject({ code: "FAULTLINE_FAULT_UNSUPPORTED", option: "loss.links" });
+      await expect(engineOnly.controls.network.bandwidth!(pairNodes, 100)).rejects.toMatchObject({ code: "FAULTLINE_FAULT_UNSUPPORTED", option: "bandwidth.links" });
+      const refused = await engineOnly.controls.network.partition!({ a: ["b"] }, pairNodes).catch((e: unknown) => e);
       expect(isFaultlineError(refused) && refused.code).toBe("FAULTLINE_FAULT_UNSUPPORTED");
-      const { undo, mechanism } = await engineOnly.network.partition({ a: ["b"], b: ["a"] }, { clients: false, nodes: pairNodes });
+      const { undo, mechanism } = await engineOnly.controls.network.partition!({ a: ["b"], b: ["a"] }, pairNodes);
       expect(mechanism).toMatch(/docker network disconnect/);
       expect(await health(pair[0]!)).not.toBe("true");
       await undo();

@@ -122,7 +122,7 @@ describeNetns("NetnsProvisioner", () => {
 
   it("isolates n1 with DROP (connects time out) while n2 and n3 still talk, and heals", async () => {
     const grudge: Grudge = { n1: ["n2", "n3"], n2: ["n1"], n3: ["n1"] };
-    const { undo, mechanism } = await c.provisioner.network.partition(grudge, { clients: false, nodes: c.nodes });
+    const { undo, mechanism } = await c.provisioner.controls.network.partition!(grudge, c.nodes);
     expect(mechanism).toBe("iptables");
     try {
       const [n2n1, n1n2, n2n3, n3n2, host] = await Promise.all([
@@ -141,7 +141,7 @@ describeNetns("NetnsProvisioner", () => {
   });
 
   it("drops only one direction for a one-way grudge", async () => {
-    const { undo } = await c.provisioner.network.partition({ n1: ["n2"] }, { clients: false, nodes: c.nodes });
+    const { undo } = await c.provisioner.controls.network.partition!({ n1: ["n2"] }, c.nodes);
     try {
       await runIn(c.namespace("n2"), UDP_SEND, [slot("n1").host, "10000", "from-n2-to-n1"]);
       await runIn(c.namespace("n1"), UDP_SEND, [slot("n2").host, "10000", "from-n1-to-n2"]);
@@ -154,22 +154,14 @@ describeNetns("NetnsProvisioner", () => {
     }
   });
 
-  it("leaves cutting the test's clients to the partition fault (the fault proxy), refusing clients: true with nothing applied", async () => {
-    await expect(c.provisioner.network.partition({ n1: ["n2", "n3"], n2: ["n1"], n3: ["n1"] }, { clients: true, nodes: c.nodes })).rejects.toMatchObject({
-      code: "FAULTLINE_FAULT_UNSUPPORTED",
-      option: "partition.clients",
-    });
-    expect(await Promise.all([hostProbe(slot("n1")), probe("n2", "n1")])).toEqual(["ok", "ok"]);
-  });
-
   it("rejects a grudge naming an unknown node, leaving nothing applied", async () => {
-    await expect(c.provisioner.network.partition({ n1: ["n9"] }, { clients: false, nodes: c.nodes })).rejects.toMatchObject({ code: "FAULTLINE_UNKNOWN_NODE" });
+    await expect(c.provisioner.controls.network.partition!({ n1: ["n9"] }, c.nodes)).rejects.toMatchObject({ code: "FAULTLINE_UNKNOWN_NODE" });
     expect(await probe("n2", "n1")).toBe("ok");
   });
 
   describeStatistic("with xt_statistic", () => {
     it("drops every packet with loss 1 (but the node's own loopback traffic), some with loss 0.5, none after heal", async () => {
-      const all = await c.provisioner.network.loss!([c.nodes[0]!], 1);
+      const all = await c.provisioner.controls.network.loss!([c.nodes[0]!], 1);
       expect(all.mechanism).toBe("iptables statistic");
       try {
         expect(await Promise.all([hostProbe(slot("n1")), probe("n2", "n1"), probe("n1", "n3"), probe("n2", "n3")])).toEqual([
@@ -183,7 +175,7 @@ describeNetns("NetnsProvisioner", () => {
       } finally {
         await all.undo();
       }
-      const half = await c.provisioner.network.loss!([c.nodes[0]!], 0.5);
+      const half = await c.provisioner.controls.network.loss!([c.nodes[0]!], 0.5);
       try {
         const echoed = await udpEchoes(slot("n1"), 200);
         expect(echoed).toBeGreaterThan(40);
@@ -198,7 +190,7 @@ describeNetns("NetnsProvisioner", () => {
   describeTbf("with sch_tbf", () => {
     it("limits what leaves a node with bandwidth (tc tbf), and heals", async () => {
       const before = await downloadRate(slot("n2"));
-      const { undo, mechanism } = await c.provisioner.network.bandwidth!([c.nodes[1]!], 100);
+      const { undo, mechanism } = await c.provisioner.controls.network.bandwidth!([c.nodes[1]!], 100);
       expect(mechanism).toBe("tc tbf");
       let limited: number;
       try {
@@ -246,7 +238,7 @@ describeNetns("NetnsProvisioner", () => {
   });
 
   it("removes every namespace, veth, bridge and rule on dispose, and dispose is idempotent", async () => {
-    const { undo } = await c.provisioner.network.partition({ n1: ["n2"] }, { clients: false, nodes: c.nodes }); // left active on purpose
+    const { undo } = await c.provisioner.controls.network.partition!({ n1: ["n2"] }, c.nodes); // left active on purpose
     void undo;
     await stopNodes(c);
     await c.provisioner.dispose();
@@ -260,8 +252,8 @@ describeNetns("NetnsProvisioner and the reaper", () => {
     const run = beginRun();
     try {
       const c = await startCluster(run, "reaped");
-      await c.provisioner.network.partition({ n1: ["n2", "n3"] }, { clients: false, nodes: c.nodes });
-      await c.provisioner.network.bandwidth!([c.nodes[2]!], 50);
+      await c.provisioner.controls.network.partition!({ n1: ["n2", "n3"] }, c.nodes);
+      await c.provisioner.controls.network.bandwidth!([c.nodes[2]!], 50);
       expect(kernelState().netns).toContain(`fl-${run.id}`);
       const report = await cleanupRun(run.dir); // what the watchdog does when Jest dies
       expect(report.failed).toEqual([]);

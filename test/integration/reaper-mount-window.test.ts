@@ -21,7 +21,7 @@ childProcess.spawnSync = (file, args, options) => {
   if (file.endsWith("mount") && !file.endsWith("umount") && hit && result.status === 0) process.kill(process.pid, "SIGKILL");
   return result;
 };
-const { startCluster } = require(lib + "/cluster/start-cluster.js");
+const { startCluster } = require(lib + "/wiring/start-cluster.js");
 const { disk } = require(lib + "/faults/disk-fault.js");
 const { beginRun } = require(lib + "/reaper/run-context.js");
 (async () => {
@@ -48,7 +48,7 @@ describeRoot("mounts of a process SIGKILLed right after making them", () => {
   let lib: string;
   beforeAll(() => {
     lib = transpileSrc(
-      ["cluster/start-cluster.ts", "faults/disk-fault.ts", "reaper/run-context.ts", "reaper/watchdog-main.ts"],
+      ["wiring/start-cluster.ts", "faults/disk-fault.ts", "reaper/run-context.ts", "reaper/watchdog-main.ts"],
       join(repoRoot, ".tmp", `mount-window-${process.pid}`),
     );
   });

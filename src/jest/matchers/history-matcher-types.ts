@@ -9,7 +9,7 @@ import type { ConsistencyModel } from "../../history/txn/consistency-models";
 import type { Model } from "../../history/models/model";
 import type { History } from "../../history/history";
 import type { Operation } from "../../history/operation";
-import type { On } from "./matcher-types";
+import type { On } from "./receiver-types";
 
 type HistoryLike = History | readonly Operation[];
 

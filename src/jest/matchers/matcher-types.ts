@@ -5,12 +5,7 @@ import type { ExitExpectation } from "./to-exit-within";
 import type { BackoffExpectation } from "./to-retry-with-backoff";
 import type { HistoryMatchers } from "./history-matcher-types";
 
-/** Used in place of a matcher whose receiver is of the wrong type: calling it does not compile. */
-export interface WrongReceiver<Expected extends string> {
-  readonly __faultlineExpectedReceiver: Expected;
-}
-
-export type On<T, Receiver, M, Expected extends string> = [T] extends [never] ? M : unknown extends T ? M : T extends Receiver ? M : WrongReceiver<Expected>;
+import type { On } from "./receiver-types";
 
 /**
  * faultline's matchers. `T` is the received value's type: a matcher called on the wrong kind of

@@ -3,12 +3,11 @@ import type Docker from "dockerode";
 import { FaultlineError } from "../../common/errors";
 import type { Node } from "../../cluster/types";
 import type { Grudge } from "../../cluster/grudge";
-import type { NetworkControl, Undo } from "../../cluster/provisioner";
+import type { NetworkControl, Undo } from "../../cluster/controls";
 import { installHint } from "../../common/which";
 import { BandwidthLimits } from "../firewall/bandwidth-limits";
 import { ChainFirewall } from "../firewall/chain-firewall";
 import { ChainNames } from "../firewall/chain-names";
-import { refuseClientCut } from "../firewall/client-cut";
 import { NOTHING_TO_DO, type CommandResult } from "../firewall/command-result";
 import { lossPlan, partitionPlan } from "../firewall/drop-plans";
 import { Overlaps } from "../firewall/overlaps";
@@ -81,15 +80,14 @@ export class DockerNetworkControl {
    */
   asNetworkControl(): NetworkControl {
     return {
-      partition: (grudge, options) => this.partition(grudge, options),
+      partition: (grudge) => this.partition(grudge),
       loss: (targets, probability) => this.loss(targets, probability),
       bandwidth: (targets, rate) => this.bandwidth(targets, rate),
     };
   }
 
-  async partition(grudge: Grudge, options: { clients: boolean }): Promise<FaultResult> {
+  async partition(grudge: Grudge): Promise<FaultResult> {
     const { access, members, cluster } = this.options;
-    refuseClientCut(options.clients, "docker", cluster);
     const plan = partitionPlan(grudge, members, (m) => m.ip, cluster);
     if (access.mode === "nsenter") return { mechanism: "iptables (nsenter)", undo: await this.firewall.apply("p", plan, "partition") };
     const isolated = isolatedNode(grudge, members);

@@ -1,7 +1,7 @@
 import { FaultlineError } from "../../common/errors";
 import type { Grudge } from "../../cluster/grudge";
 import type { Node } from "../../cluster/types";
-import type { NetworkControl, Undo } from "../../cluster/provisioner";
+import type { NetworkControl, Undo } from "../../cluster/controls";
 import { installHint } from "../../common/which";
 import { BandwidthLimits } from "../firewall/bandwidth-limits";
 import { ChainFirewall } from "../firewall/chain-firewall";
@@ -14,7 +14,6 @@ import { inNamespace, runCommand, type Tools } from "./ip-commands";
 import type { NetnsMember } from "./netns-member";
 import type { NetnsNames } from "./names";
 import type { UndoEntry, UndoStack } from "./undo-stack";
-import { refuseClientCut } from "../firewall/client-cut";
 
 export interface NetnsNetworkOptions {
   cluster: string;
@@ -59,8 +58,7 @@ export class NetnsNetwork implements NetworkControl {
     this.limits = new BandwidthLimits({ cluster: options.cluster, queues: this.queues, shape: (node, qdisc, current) => this.shape(node, qdisc, current) });
   }
 
-  async partition(grudge: Grudge, options: { clients: boolean; nodes: readonly Node[] }): Promise<FaultResult> {
-    refuseClientCut(options.clients, "netns", this.options.cluster);
+  async partition(grudge: Grudge): Promise<FaultResult> {
     const plan = partitionPlan(grudge, this.options.members, (m) => m.host, this.options.cluster);
     return { mechanism: "iptables", undo: await this.firewall.apply("p", plan, "partition") };
   }

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
-import type { Cluster, Node } from "../../../src/cluster/types";
+import type { Node } from "../../../src/cluster/types";
+import type { FaultTarget } from "../../../src/cluster/fault";
 import { failpointFault, type ActiveFailpointFault } from "../../../src/faults/failpoint-fault";
 import type { FaultContext } from "../../../src/cluster/fault";
 import { failpoint, failpoints } from "../../../src/failpoints";
@@ -21,7 +22,7 @@ function fakeNode(name: string, failpointsPort: number): Node {
   } as unknown as Node;
 }
 
-function fakeCluster(nodes: Node[], leader?: Node): Cluster {
+function fakeCluster(nodes: Node[], leader?: Node): FaultTarget {
   return {
     name: "kv",
     nodes,
@@ -31,7 +32,7 @@ function fakeCluster(nodes: Node[], leader?: Node): Cluster {
       return found;
     },
     leader: async () => leader,
-  } as unknown as Cluster;
+  } as unknown as FaultTarget;
 }
 
 afterEach(() => failpoints.disableAll());

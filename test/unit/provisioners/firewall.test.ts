@@ -1,7 +1,6 @@
 import { isFaultlineError } from "../../../src/common/errors";
 import { BandwidthLimits, tbfArgs } from "../../../src/provisioners/firewall/bandwidth-limits";
 import { ChainNames } from "../../../src/provisioners/firewall/chain-names";
-import { refuseClientCut } from "../../../src/provisioners/firewall/client-cut";
 import { lossPlan, partitionPlan } from "../../../src/provisioners/firewall/drop-plans";
 import { Overlaps } from "../../../src/provisioners/firewall/overlaps";
 import { addChainScript, bypassChainScript, formatProbability, removeChainScript } from "../../../src/provisioners/firewall/restore-scripts";
@@ -78,19 +77,6 @@ describe("ChainNames", () => {
     expect([names.next("p"), names.next("l")]).toEqual(["fl-ab12cd-01-p1", "fl-ab12cd-01-l2"]);
     expect(() => new ChainNames("docker")).toThrow(/fl-/);
     expect(() => new ChainNames(`fl-${"x".repeat(30)}`).next("p")).toThrow(/28 characters/);
-  });
-});
-
-describe("refuseClientCut", () => {
-  it("refuses to cut clients in the firewall, pointing at the partition fault", () => {
-    expect(() => refuseClientCut(false, "netns", "c")).not.toThrow();
-    let error: unknown;
-    try {
-      refuseClientCut(true, "docker", "c");
-    } catch (e) {
-      error = e;
-    }
-    expect(isFaultlineError(error) && { code: error.code, option: error.option }).toEqual({ code: "FAULTLINE_FAULT_UNSUPPORTED", option: "partition.clients" });
   });
 });
 
