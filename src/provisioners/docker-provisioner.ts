@@ -256,7 +256,7 @@ export class DockerProvisioner implements Provisioner {
   }
 
   private requirePrepared(): { context: ProvisionContext; engine: DockerEngine; net: ClusterNetwork } {
-    if (!this.context || !this.engine || !this.net || this.disposed) throw new Error("DockerProvisioner used before prepare() or after dispose()");
+    if (!this.context || !this.engine || !this.net || this.disposed) throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "the docker provisioner was used before prepare() or after dispose()", hint: "start the cluster with startCluster() and use it before it stops" });
     return { context: this.context, engine: this.engine, net: this.net };
   }
 }

@@ -68,7 +68,7 @@ export class NetnsProvisioner implements Provisioner {
   }
 
   async prepare(context: ProvisionContext): Promise<NodeSlot[]> {
-    if (this.prepared) throw new Error("NetnsProvisioner.prepare() called twice");
+    if (this.prepared) throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "the netns provisioner was prepared twice", hint: "use one provisioner per cluster" });
     const tools = checkRequirements(context.cluster);
     const pool = context.subnet ?? this.spec?.network?.subnet ?? DEFAULT_SUBNET;
     const candidates = candidateSubnets(pool, context.nodes.length, context.cluster);
@@ -218,13 +218,13 @@ export class NetnsProvisioner implements Provisioner {
   }
 
   private requirePrepared(): Prepared {
-    if (!this.prepared) throw new Error("NetnsProvisioner used before prepare()");
+    if (!this.prepared) throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "the netns provisioner was used before prepare()", hint: "start the cluster with startCluster()" });
     return this.prepared;
   }
 
   private requireNetwork(): NetnsNetwork {
     const network = this.requirePrepared().network;
-    if (!network) throw new Error("NetnsProvisioner network used before prepare() finished");
+    if (!network) throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "a network fault reached the netns provisioner before its network was made", hint: "inject faults into a started cluster" });
     return network;
   }
 }

@@ -1,3 +1,4 @@
+import { FaultlineError } from "../../common/errors";
 /** iptables chain names hold at most 28 characters. */
 export const MAX_CHAIN_NAME = 28;
 
@@ -15,12 +16,12 @@ export class ChainNames {
 
   constructor(readonly prefix: string) {
     if (!/^fl-[a-z0-9-]+$/i.test(prefix))
-      throw new Error(`chain prefix ${JSON.stringify(prefix)} must start with fl- and hold only letters, digits and dashes`);
+      throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `chain prefix ${JSON.stringify(prefix)} must start with fl- and hold only letters, digits and dashes`, hint: "faultline names its own chains fl-<run>-…" });
   }
 
   next(kind: ChainKind): string {
     const name = `${this.prefix}-${kind}${++this.serial}`;
-    if (name.length > MAX_CHAIN_NAME) throw new Error(`chain name ${name} exceeds ${MAX_CHAIN_NAME} characters`);
+    if (name.length > MAX_CHAIN_NAME) throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `chain name ${name} exceeds ${MAX_CHAIN_NAME} characters`, hint: "use shorter node names (iptables chain names hold 28 characters)" });
     return name;
   }
 }
