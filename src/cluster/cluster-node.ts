@@ -150,10 +150,10 @@ export class ClusterNode implements Node {
 
   /**
    * A missing working directory makes spawn fail with ENOENT, which reads as if the program
-   * itself were missing. On docker the cwd is inside the container (only the data dir is shared).
+   * itself were missing. In a container the cwd is the container's (only the data dir is shared).
    */
   private checkCwd(cwd: string): void {
-    if (this.options.provisioner.kind === "docker" || cwd === this.dataDir) return;
+    if (!this.options.provisioner.hostFilesystem || cwd === this.dataDir) return;
     let problem: string | undefined;
     try {
       if (!statSync(resolve(cwd)).isDirectory()) problem = "is not a directory";

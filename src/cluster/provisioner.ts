@@ -52,6 +52,8 @@ export interface ProvisionContext {
 
 export interface Provisioner {
   readonly kind: ProvisionerKind;
+  /** Whether nodes see this machine's filesystem (so a `cwd` can be checked here), rather than their own (a container's). */
+  readonly hostFilesystem: boolean;
   /** Creates shared resources (bridges, networks, link proxies) and places each node. */
   prepare(context: ProvisionContext): Promise<NodeSlot[]>;
   launch(slot: NodeSlot, spec: LaunchSpec): Promise<NodeProcess>;

@@ -40,6 +40,7 @@ interface NodeContainer {
  */
 export class DockerProvisioner implements Provisioner {
   readonly kind = "docker" as const;
+  readonly hostFilesystem = false;
   private context?: ProvisionContext;
   private engine?: DockerEngine;
   private net?: ClusterNetwork;

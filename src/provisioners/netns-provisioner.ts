@@ -49,6 +49,7 @@ interface Prepared {
  */
 export class NetnsProvisioner implements Provisioner {
   readonly kind = "netns" as const;
+  readonly hostFilesystem = true;
   private prepared?: Prepared;
   readonly controls: HostControls;
 

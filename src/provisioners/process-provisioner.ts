@@ -19,6 +19,7 @@ const HOST = "127.0.0.1";
  */
 export class ProcessProvisioner implements Provisioner {
   readonly kind = "process" as const;
+  readonly hostFilesystem = true;
   private context?: ProvisionContext;
   private readonly allocated: number[] = [];
   /** `${from}->${to}:${port}` -> the proxy `from` dials to reach `to`. */
