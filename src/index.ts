@@ -13,7 +13,20 @@ export type { Cluster, ClusterSpec, ClusterDefinition, Node, NodeState, CommandC
 export { Timeline, describeEvent } from "./cluster/timeline";
 export type { TimelineEvent, NodeEvent, FaultEvent, ProbeEvent, RecoveryEvent, TestEvent } from "./cluster/timeline";
 
-export * from "./faults/index";
+export { faults, faulty, grudges, faultyModes } from "./faults/index";
+export type { Fault, ActiveFault, FaultContext, FaultTarget, FaultKind, FaultOptionsByKind, Grudge, NodeSelector, TargetOptions } from "./faults/index";
+export type { ActiveSchedule, ScheduledStep, Faulty, FaultyMode, FaultyControl } from "./faults/index";
+// The options of every fault kind.
+export type { SignalFaultOptions, PartitionOptions, LinkOptions, LatencyOptions, LossOptions, BandwidthOptions, ScheduleOptions } from "./faults/index";
+export type { ClockOptions } from "./faults/clock-fault";
+export type { DiskOptions } from "./faults/disk-fault";
+export type { ResourcesOptions } from "./faults/resources-fault";
+export type { FailpointFaultOptions } from "./faults/failpoint-fault";
+export type { HttpFaultOptions } from "./faults/http-fault";
+export type { FaultyOptions } from "./faults/faulty";
+export type { MajorityMinorityOptions } from "./faults/grudge";
+export type { SlowCloseOptions, TimeoutOptions, ResetPeerOptions, SlicerOptions, LimitDataOptions, DownOptions } from "./faults/toxic-faults";
+export type { HostControls, NetworkControl, DiskControl, ClockControl, LimitsControl, Capability, Applied } from "./cluster/controls";
 
 export { useCluster } from "./jest/use-cluster";
 export { withFault, withFaults } from "./jest/with-fault";
@@ -27,6 +40,8 @@ export { recipes, EtcdClient, EtcdWatch, RespClient, NatsClient, JetStream } fro
 export type { EtcdRecipeOptions, RedisRecipeOptions, NatsRecipeOptions, EtcdClientOptions, EtcdKv, EtcdStatus, WatchEvent, WatchOptions, RespValue, NatsMessage, StreamConfig, StreamInfo, PubAck, FetchedMessage } from "./recipes/index";
 
 export { createHistory, History } from "./history/history";
+export { HistoryClient } from "./history/history-client";
+export type { InvokeOptions, InvokeResult } from "./history/history-client";
 export {
   models,
   defineModel,

@@ -18,7 +18,7 @@ if (typeof global.gc !== "function") {
   return;
 }
 
-const { startCluster } = require("../dist/wiring/start-cluster.js");
+const { provisionCluster } = require("../dist/wiring/start-cluster.js");
 const { probes } = require("../dist/cluster/probes.js");
 const { beginRun, endRun } = require("../dist/reaper/run-context.js");
 
@@ -57,7 +57,7 @@ async function churn(provisioner) {
   const run = beginRun();
   let cluster;
   try {
-    cluster = await startCluster(
+    cluster = await provisionCluster(
       {
         nodes: 2,
         provisioner,

@@ -1,5 +1,5 @@
 export { faults, faultFrom, faultKinds, type FaultKind, type FaultOptionsByKind } from "./catalog";
-export type { Fault, ActiveFault, FaultContext } from "../cluster/fault";
+export type { Fault, ActiveFault, FaultContext, FaultTarget } from "../cluster/fault";
 export type { PartitionOptions } from "./partition-fault";
 export type { SignalFaultOptions } from "./process-faults";
 export type { LinkOptions, LatencyOptions } from "./toxic-faults";

@@ -1,6 +1,6 @@
 import { formatMs } from "../common/duration";
 import { monoNowMs } from "../common/timers";
-import { startCluster } from "../wiring/start-cluster";
+import { provisionCluster } from "../wiring/start-cluster";
 import type { Timeline } from "../cluster/timeline";
 import type { FileState } from "./file-state";
 import { loadClusterModule } from "./load-cluster-module";
@@ -34,7 +34,7 @@ export async function provisionClusters(state: FileState, load: (path: string) =
     if (state.clusters.has(name) || own.closed) return;
     try {
       const spec = loadClusterModule(name, state.config, load);
-      const cluster = await startCluster(spec, { name, onProgress: (message) => progress.say(message) });
+      const cluster = await provisionCluster(spec, { name, onProgress: (message) => progress.say(message) });
       if (own.closed) await cluster.stop();
       else state.clusters.set(name, cluster);
     } catch (error) {

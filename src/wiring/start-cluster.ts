@@ -13,27 +13,36 @@ import { validateSpec, nodeNames } from "../cluster/define-cluster";
 import { FaultlineCluster } from "../cluster/faultline-cluster";
 import { allPortsOpen } from "../cluster/probes";
 import { Timeline } from "../cluster/timeline";
-import type { ClusterSpec } from "../cluster/types";
+import type { Cluster, ClusterSpec } from "../cluster/types";
 
 export interface StartClusterOptions {
   /** Name used in messages, reports and kernel object names. Default "cluster". */
   name?: string;
-  /** The run to register with (default: the current run, created on demand). */
-  run?: RunContext;
   /** Called as nodes come up, for progress output. */
   onProgress?: (message: string) => void;
   /** How long the whole cluster may take to become healthy after its nodes are ready. Default "30s". */
   healthyTimeout?: number | string;
 }
 
-let clusterCounter = 0;
+/** The framework's own options: the run to register with (default: the current run, created on demand). */
+export interface ProvisionOptions extends StartClusterOptions {
+  run?: RunContext;
+}
 
 /**
  * Provisions a cluster from its spec: places the nodes, starts them all at once (systems like
  * etcd need their peers to come up together), waits for each to be ready and for the cluster
  * to be healthy. On any failure, removes what it made and rethrows the original error.
  */
-export async function startCluster(spec: ClusterSpec, options: StartClusterOptions = {}): Promise<FaultlineCluster> {
+export function startCluster(spec: ClusterSpec, options: StartClusterOptions = {}): Promise<Cluster> {
+  const { name, onProgress, healthyTimeout } = options;
+  return provisionCluster(spec, { name, onProgress, healthyTimeout });
+}
+
+let clusterCounter = 0;
+
+/** {@link startCluster} for the framework: in a given run, returning the implementation (steady-state restore, the report's histories). */
+export async function provisionCluster(spec: ClusterSpec, options: ProvisionOptions = {}): Promise<FaultlineCluster> {
   const name = options.name ?? "cluster";
   validateClusterName(name);
   validateSpec(spec, name);
@@ -155,7 +164,7 @@ function mountSizedDataDir(dir: string, size: string, run: RunContext, cluster: 
 function annotate(error: unknown, cluster: string): unknown {
   if (error instanceof Error && !isFaultlineError(error)) {
     return new FaultlineError({
-      code: "FAULTLINE_NODE_STATE",
+      code: "FAULTLINE_PROVISION_FAILED",
       message: `provisioning failed: ${error.message}`,
       cluster,
       cause: error,

@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import { join } from "node:path";
-import { startCluster } from "../../src/wiring/start-cluster";
+import { provisionCluster } from "../../src/wiring/start-cluster";
 import { faults } from "../../src/faults/catalog";
 import { matchers } from "../../src/jest/matchers/register";
 import { beginRun, endRun } from "../../src/reaper/run-context";
@@ -160,7 +160,7 @@ describe("a cwd that does not exist", () => {
   it("is named as the problem, not reported as a missing node binary", async () => {
     const run = beginRun();
     try {
-      await expect(startCluster({ nodes: 1, cwd: "/nonexistent/faultline-cwd", command: () => idle }, { name: "cwd", run })).rejects.toMatchObject({
+      await expect(provisionCluster({ nodes: 1, cwd: "/nonexistent/faultline-cwd", command: () => idle }, { name: "cwd", run })).rejects.toMatchObject({
         code: "FAULTLINE_INVALID_OPTION",
         option: "cwd",
         node: "n1",
@@ -190,7 +190,7 @@ describe("bad cluster specs refused while provisioning", () => {
     async (_label, bad, code, option, received) => {
       const run = beginRun();
       try {
-        const error = await outcome(() => startCluster(bad, { name: "bad-spec", run }), 30_000);
+        const error = await outcome(() => provisionCluster(bad, { name: "bad-spec", run }), 30_000);
         expectCoded(error, code, option, received);
         expect(isFaultlineError(error) && (error.node !== undefined || error.option !== undefined)).toBe(true);
       } finally {

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { startCluster } from "../../src/wiring/start-cluster";
+import { provisionCluster } from "../../src/wiring/start-cluster";
 import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
 import { startedCluster } from "./started-cluster";
 
@@ -22,7 +22,7 @@ describe("cluster names and directories", () => {
   afterAll(() => endRun(run));
 
   it.each(["../../escape", "a/b", "..", ".hidden", "with space", "", "x".repeat(65)])("refuses the cluster name %j before creating anything", async (name) => {
-    await expect(startCluster(spec, { name, run })).rejects.toMatchObject({
+    await expect(provisionCluster(spec, { name, run })).rejects.toMatchObject({
       code: "FAULTLINE_INVALID_OPTION",
       option: "name",
       hint: expect.stringContaining("folder"),

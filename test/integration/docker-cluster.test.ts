@@ -1,6 +1,6 @@
 import Docker from "dockerode";
 import { httpGet } from "../../src/cluster/probes";
-import { startCluster } from "../../src/wiring/start-cluster";
+import { provisionCluster } from "../../src/wiring/start-cluster";
 import type { ClusterSpec } from "../../src/cluster/types";
 import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
@@ -47,7 +47,7 @@ const SPEC: ClusterSpec = {
   ],
 };
 
-describeDocker("a cluster on provisioner docker, through startCluster", () => {
+describeDocker("a cluster on provisioner docker, through provisionCluster", () => {
   const docker = new Docker();
   let run: RunContext;
   let cluster: FaultlineCluster;
@@ -55,7 +55,7 @@ describeDocker("a cluster on provisioner docker, through startCluster", () => {
   beforeAll(async () => {
     run = beginRun();
     await ensureEtcdImage(docker);
-    cluster = await startCluster(SPEC, { name: "etcd", run });
+    cluster = await provisionCluster(SPEC, { name: "etcd", run });
   });
 
   afterAll(async () => {

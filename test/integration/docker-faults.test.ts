@@ -8,7 +8,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { probes } from "../../src/cluster/probes";
-import { startCluster } from "../../src/wiring/start-cluster";
+import { provisionCluster } from "../../src/wiring/start-cluster";
 import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import { Timeline } from "../../src/cluster/timeline";
 import type { ClusterSpec, Node } from "../../src/cluster/types";
@@ -151,7 +151,7 @@ describeDocker("docker faults and failures", () => {
     let cluster: FaultlineCluster;
     let node: Node;
     beforeAll(async () => {
-      cluster = await startCluster(probeSpec({ docker: { image: NODE_IMAGE, tmpfs: { "{dataDir}": "size=8m" } } }), { name: "tmpfs", run });
+      cluster = await provisionCluster(probeSpec({ docker: { image: NODE_IMAGE, tmpfs: { "{dataDir}": "size=8m" } } }), { name: "tmpfs", run });
       node = cluster.node("n1");
     });
     afterAll(() => cluster?.stop());
@@ -177,7 +177,7 @@ describeDocker("docker faults and failures", () => {
     beforeAll(async () => {
       process.env.FAULTLINE_DOCKER_FAULTS = "engine"; // what a non-root user or a remote engine gets
       try {
-        cluster = await startCluster(probeSpec(), { name: "engine-only", run });
+        cluster = await provisionCluster(probeSpec(), { name: "engine-only", run });
       } finally {
         delete process.env.FAULTLINE_DOCKER_FAULTS;
       }

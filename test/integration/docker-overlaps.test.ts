@@ -54,14 +54,14 @@ const describeNobody = requireOrSkip("root, setpriv and a docker group (to run a
  */
 const CHILD = `
 const [lib, image, server, name] = process.argv.slice(1);
-const { startCluster } = require(lib + "/wiring/start-cluster.js");
+const { provisionCluster } = require(lib + "/wiring/start-cluster.js");
 const { faults } = require(lib + "/faults/catalog.js");
 const { probes } = require(lib + "/cluster/probes.js");
 const { beginRun, endRun } = require(lib + "/reaper/run-context.js");
 const say = (o) => process.stdout.write(JSON.stringify(o) + "\\n");
 (async () => {
   const run = beginRun();
-  const cluster = await startCluster({
+  const cluster = await provisionCluster({
     nodes: 3, provisioner: "docker", ports: ["echo", "source"], docker: { image }, ready: probes.tcp("echo"), stop: { timeout: "2s" },
     command: ({ node }) => [process.execPath, "-e", server, node.host, String(node.port("echo")), String(node.port("source"))],
   }, { name, run });

@@ -1,5 +1,5 @@
 /**
- * Host faults (clock, disk, resources) on real node processes started through startCluster.
+ * Host faults (clock, disk, resources) on real node processes started through provisionCluster.
  * The nodes are tiny Node programs that report what they see: their wall clock, whether a file
  * can be created or appended, how many descriptors they can open.
  */
@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { probes } from "../../src/cluster/probes";
-import { startCluster } from "../../src/wiring/start-cluster";
+import { provisionCluster } from "../../src/wiring/start-cluster";
 import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import type { ClusterSpec, Node } from "../../src/cluster/types";
 import { isFaultlineError } from "../../src/common/errors";
@@ -97,7 +97,7 @@ let n1: Node;
 
 beforeAll(async () => {
   run = beginRun();
-  plain = await startCluster(probeSpec(), { name: "plain", run });
+  plain = await provisionCluster(probeSpec(), { name: "plain", run });
   n1 = plain.node("n1");
 });
 
@@ -116,7 +116,7 @@ describeClock("clock", () => {
   };
 
   beforeAll(async () => {
-    clocked = await startCluster(probeSpec({ clock: true }), { name: "clocked", run });
+    clocked = await provisionCluster(probeSpec({ clock: true }), { name: "clocked", run });
     node = clocked.node("n1");
   });
   afterAll(() => clocked?.stop());
@@ -152,7 +152,7 @@ describeClock("clock", () => {
 
 describeEtcd("clock on a Go program", () => {
   it("fails with FAULTLINE_FAULT_UNSUPPORTED naming why", async () => {
-    const etcd = await startCluster(
+    const etcd = await provisionCluster(
       {
         nodes: 1,
         ports: ["client", "peer"],
@@ -252,7 +252,7 @@ describeRoot("disk faults that need root", () => {
     let sized: FaultlineCluster;
     let node: Node;
     beforeAll(async () => {
-      sized = await startCluster(probeSpec({ disk: { size: "8m" } }), { name: "sized", run });
+      sized = await provisionCluster(probeSpec({ disk: { size: "8m" } }), { name: "sized", run });
       node = sized.node("n1");
     });
     afterAll(() => sized?.stop());
@@ -277,7 +277,7 @@ describeRoot("disk faults that need root", () => {
 
 describeNetns("in a network namespace", () => {
   it("readonly reaches a node in its own mount namespace, where mounts made outside do not propagate", async () => {
-    const isolated = await startCluster(probeSpec({ provisioner: "netns" }), { name: "isolated", run });
+    const isolated = await provisionCluster(probeSpec({ provisioner: "netns" }), { name: "isolated", run });
     try {
       const node = isolated.node("n1");
       const fault = await isolated.inject(disk({ node: "n1", mode: "readonly" }));

@@ -9,8 +9,8 @@ const repoRoot = join(__dirname, "..", "..");
 requireOrSkip("root and setpriv (to run as nobody)", () => (canRunAsNobody ? undefined : "needs root and util-linux's setpriv"))("netns without root", () => {
   it("fails with FAULTLINE_PERMISSION naming what is missing, and starts nothing", () => {
     const script = `
-      const { startCluster } = require(${JSON.stringify(join(repoRoot, "dist", "wiring", "start-cluster.js"))});
-      startCluster({ nodes: 3, provisioner: "netns", ports: ["p"], command: () => ["sleep", "60"] }, { name: "etcd" })
+      const { provisionCluster } = require(${JSON.stringify(join(repoRoot, "dist", "wiring", "start-cluster.js"))});
+      provisionCluster({ nodes: 3, provisioner: "netns", ports: ["p"], command: () => ["sleep", "60"] }, { name: "etcd" })
         .then(() => { console.log("UNEXPECTED: started"); process.exit(3); },
               (e) => { console.log(JSON.stringify({ code: e.code, message: e.message })); process.exit(0); });`;
     const { status, output } = asNobody(script);

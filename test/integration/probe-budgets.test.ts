@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { startCluster } from "../../src/wiring/start-cluster";
+import { provisionCluster } from "../../src/wiring/start-cluster";
 import { faults } from "../../src/faults/catalog";
 import { matchers } from "../../src/jest/matchers/register";
 import { beginRun, endRun } from "../../src/reaper/run-context";
@@ -41,7 +41,7 @@ describe("budgets hold against probes that hang", () => {
   it("fails readiness with FAULTLINE_READY_TIMEOUT when the ready probe never answers", async () => {
     const run = beginRun();
     try {
-      const starting = startCluster({ nodes: 1, ports: ["http"], command, ready: never, readyTimeout: "500ms" }, { name: "stuck", run });
+      const starting = provisionCluster({ nodes: 1, ports: ["http"], command, ready: never, readyTimeout: "500ms" }, { name: "stuck", run });
       await expect(starting).rejects.toMatchObject({ code: "FAULTLINE_READY_TIMEOUT", message: expect.stringMatching(/probe did not answer within/) });
     } finally {
       await endRun(run);

@@ -21,13 +21,13 @@ childProcess.spawnSync = (file, args, options) => {
   if (file.endsWith("mount") && !file.endsWith("umount") && hit && result.status === 0) process.kill(process.pid, "SIGKILL");
   return result;
 };
-const { startCluster } = require(lib + "/wiring/start-cluster.js");
+const { provisionCluster } = require(lib + "/wiring/start-cluster.js");
 const { disk } = require(lib + "/faults/disk-fault.js");
 const { beginRun } = require(lib + "/reaper/run-context.js");
 (async () => {
   const run = beginRun();
   require("fs").writeFileSync(report, JSON.stringify({ runDir: run.dir, watchdogPid: run.watchdogPid }));
-  const cluster = await startCluster({ nodes: 1, command: () => [process.execPath, "-e", "setInterval(() => {}, 1e9)"],
+  const cluster = await provisionCluster({ nodes: 1, command: () => [process.execPath, "-e", "setInterval(() => {}, 1e9)"],
     ...(victim === "tmpfs" ? { disk: { size: "1m" } } : {}) }, { name: "mounts", run });
   await cluster.inject(disk({ node: "n1", mode: "readonly" }));
   console.error("the mount under test never happened");

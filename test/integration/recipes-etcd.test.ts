@@ -1,4 +1,4 @@
-import { startCluster } from "../../src/wiring/start-cluster";
+import { provisionCluster } from "../../src/wiring/start-cluster";
 import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import { isFaultlineError } from "../../src/common/errors";
 import { faults } from "../../src/faults/catalog";
@@ -101,7 +101,7 @@ it("fails to provision without etcd on PATH with FAULTLINE_BINARY_NOT_FOUND and 
   const path = process.env.PATH;
   process.env.PATH = "/nonexistent";
   try {
-    const error = await startCluster(recipes.etcd({ nodes: 1 }), { name: "etcd-missing", run }).then(
+    const error = await provisionCluster(recipes.etcd({ nodes: 1 }), { name: "etcd-missing", run }).then(
       async (cluster) => {
         await cluster.stop();
         return undefined;
@@ -117,7 +117,7 @@ it("fails to provision without etcd on PATH with FAULTLINE_BINARY_NOT_FOUND and 
 describeEtcd("recipes.etcd on provisioner process", () => {
   let cluster: FaultlineCluster;
   beforeAll(async () => {
-    cluster = await startCluster(recipes.etcd({ nodes: 3 }), { name: "etcd-proc", run });
+    cluster = await provisionCluster(recipes.etcd({ nodes: 3 }), { name: "etcd-proc", run });
   });
   afterAll(async () => {
     await cluster?.stop();
@@ -146,7 +146,7 @@ describeEtcd("recipes.etcd on provisioner process", () => {
 describeEtcdNetns("recipes.etcd on provisioner netns", () => {
   let cluster: FaultlineCluster;
   beforeAll(async () => {
-    cluster = await startCluster(recipes.etcd({ nodes: 3, provisioner: "netns" }), { name: "etcd-ns", run });
+    cluster = await provisionCluster(recipes.etcd({ nodes: 3, provisioner: "netns" }), { name: "etcd-ns", run });
   });
   afterAll(async () => {
     await cluster?.stop();
@@ -161,7 +161,7 @@ describeEtcdDocker("recipes.etcd on provisioner docker", () => {
   let cluster: FaultlineCluster;
   beforeAll(async () => {
     await ensureEtcdImage();
-    cluster = await startCluster(recipes.etcd({ nodes: 3, provisioner: "docker", image: ETCD_IMAGE }), { name: "etcd-dk", run });
+    cluster = await provisionCluster(recipes.etcd({ nodes: 3, provisioner: "docker", image: ETCD_IMAGE }), { name: "etcd-dk", run });
   });
   afterAll(async () => {
     await cluster?.stop();

@@ -1,4 +1,4 @@
-import { startCluster } from "../../src/wiring/start-cluster";
+import { provisionCluster } from "../../src/wiring/start-cluster";
 import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
 import type { ClusterSpec } from "../../src/cluster/types";
 import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
@@ -12,7 +12,7 @@ export function startedCluster(spec: ClusterSpec, name: string, hookTimeoutMs = 
   let cluster: FaultlineCluster | undefined;
   beforeAll(async () => {
     run = beginRun();
-    cluster = await startCluster(spec, { name, run });
+    cluster = await provisionCluster(spec, { name, run });
   }, hookTimeoutMs);
   afterAll(async () => {
     try {

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { defineCluster } from "../../../src/cluster/define-cluster";
-import { startCluster } from "../../../src/wiring/start-cluster";
+import { provisionCluster } from "../../../src/wiring/start-cluster";
 import { isFaultlineError } from "../../../src/common/errors";
 import { serveFailpoints } from "../../../src/failpoints/failpoint-server";
 import { NetnsNames, MAX_INTERFACE_NAME } from "../../../src/provisioners/netns/names";
@@ -27,7 +27,7 @@ describe("every name that reaches ip, iptables, nsenter, tc or Docker is validat
   it.each(HOSTILE)("refuses the cluster name %j before anything starts", async (name) => {
     const run = beginRun();
     try {
-      await expect(startCluster({ nodes: 1, command: () => ["true"] }, { name, run })).rejects.toMatchObject({
+      await expect(provisionCluster({ nodes: 1, command: () => ["true"] }, { name, run })).rejects.toMatchObject({
         code: "FAULTLINE_INVALID_OPTION",
         option: "name",
       });
