@@ -1,3 +1,4 @@
+import { FaultlineError } from "../common/errors";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +15,13 @@ const started = new Map<number, ChildProcess>();
 export function startWatchdog(run: RunInfo): number {
   // From the build this file sits beside the script; run from sources (ts-jest), use the build's.
   const script = [join(__dirname, "watchdog-main.js"), join(__dirname, "..", "..", "dist", "reaper", "watchdog-main.js")].find((p) => existsSync(p));
-  if (!script) throw new Error("faultline's watchdog script is missing: run `npm run build`");
+  if (!script) {
+    throw new FaultlineError({
+      code: "FAULTLINE_REQUIREMENT_MISSING",
+      message: `faultline's watchdog script is missing (looked beside ${__filename} and in the build)`,
+      hint: "run `npm run build` in faultline's checkout, or reinstall the package",
+    });
+  }
   // Not the runner's NODE_OPTIONS: a debugger's (`--inspect-brk`, an IDE's auto-attach
   // bootloader) would hold the watchdog at a breakpoint or on a port, and reaping must not wait.
   const env = { ...process.env };

@@ -1,18 +1,18 @@
 import { request } from "node:http";
 import { join } from "node:path";
-import { provisionCluster } from "../../src/wiring/start-cluster";
-import { faults } from "../../src/faults/catalog";
-import { matchers } from "../../src/jest/matchers/register";
-import { beginRun, endRun } from "../../src/reaper/run-context";
-import { startedCluster } from "./started-cluster";
-import { isFaultlineError } from "../../src/common/errors";
-import type { ClusterSpec } from "../../src/cluster/types";
-import type { Fault } from "../../src/cluster/fault";
-import { expectCoded, outcome } from "../unit/bad-input/catalogue";
+import { provisionCluster } from "../../../src/wiring/start-cluster";
+import { faults } from "../../../src/faults/catalog";
+import { matchers } from "../../../src/jest/matchers/register";
+import { beginRun, endRun } from "../../../src/reaper/run-context";
+import { startedCluster } from "../../integration/started-cluster";
+import { isFaultlineError } from "../../../src/common/errors";
+import type { ClusterSpec } from "../../../src/cluster/types";
+import type { Fault } from "../../../src/cluster/fault";
+import { expectCoded, outcome } from "./catalogue";
 
 expect.extend(matchers);
 
-const tinyNode = join(__dirname, "..", "fixtures", "servers", "tiny-node.js");
+const tinyNode = join(__dirname, "..", "..", "fixtures", "servers", "tiny-node.js");
 const idle = [process.execPath, "-e", "setInterval(() => {}, 1000)"];
 
 /** One GET to a node's own port: answers only if the process is running, not stopped or paused. */

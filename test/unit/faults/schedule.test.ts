@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { faults } from "../../src/faults/catalog";
-import type { ActiveSchedule } from "../../src/faults/schedule";
-import { startedCluster } from "./started-cluster";
+import { faults } from "../../../src/faults/catalog";
+import type { ActiveSchedule } from "../../../src/faults/schedule";
+import { startedCluster } from "../../integration/started-cluster";
 
-const tinyNode = join(__dirname, "..", "fixtures", "servers", "tiny-node.js");
+const tinyNode = join(__dirname, "..", "..", "fixtures", "servers", "tiny-node.js");
 
 describe("fault schedules", () => {
   const started = startedCluster(

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { provisionCluster } from "../../src/wiring/start-cluster";
-import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
-import { startedCluster } from "./started-cluster";
+import { provisionCluster } from "../../../src/wiring/start-cluster";
+import { beginRun, endRun, type RunContext } from "../../../src/reaper/run-context";
+import { startedCluster } from "../../integration/started-cluster";
 
 const spec = {
   nodes: 2,

@@ -1,7 +1,7 @@
 import { connect } from "node:net";
-import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
-import { bandwidthOverlaps, injector, lossOverlaps, partitionOverlaps, serverSpec, type NodeToNode } from "./overlap-suite";
-import { startedCluster } from "./started-cluster";
+import type { FaultlineCluster } from "../../../src/cluster/faultline-cluster";
+import { bandwidthOverlaps, injector, lossOverlaps, partitionOverlaps, serverSpec, type NodeToNode } from "../../integration/overlap-suite";
+import { startedCluster } from "../../integration/started-cluster";
 
 jest.setTimeout(60_000);
 

@@ -1,13 +1,13 @@
 import { join } from "node:path";
-import { provisionCluster } from "../../src/wiring/start-cluster";
-import { faults } from "../../src/faults/catalog";
-import { matchers } from "../../src/jest/matchers/register";
-import { beginRun, endRun } from "../../src/reaper/run-context";
-import { startedCluster } from "./started-cluster";
+import { provisionCluster } from "../../../src/wiring/start-cluster";
+import { faults } from "../../../src/faults/catalog";
+import { matchers } from "../../../src/jest/matchers/register";
+import { beginRun, endRun } from "../../../src/reaper/run-context";
+import { startedCluster } from "../../integration/started-cluster";
 
 expect.extend(matchers);
 
-const tinyNode = join(__dirname, "..", "fixtures", "servers", "tiny-node.js");
+const tinyNode = join(__dirname, "..", "..", "fixtures", "servers", "tiny-node.js");
 const never = (): Promise<never> => new Promise(() => undefined);
 const command = ({ node }: { node: { name: string; port(name: string): number } }): string[] => [
   process.execPath,

@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import { faults } from "../../src/faults/catalog";
-import { startedCluster } from "./started-cluster";
+import { faults } from "../../../src/faults/catalog";
+import { startedCluster } from "../../integration/started-cluster";
 
-const tinyNode = join(__dirname, "..", "fixtures", "servers", "tiny-node.js");
+const tinyNode = join(__dirname, "..", "..", "fixtures", "servers", "tiny-node.js");
 
 describe("healing a signal fault", () => {
   const started = startedCluster(
