@@ -47,7 +47,9 @@ export default class FaultlineReporter implements Reporter {
     this.runStartedAt = wallNow() - CLOCK_SLACK_MS;
     this.files.clear();
     const dir = this.fixedDir ?? resolve(this.rootDir, DEFAULT_DIR);
-    this.files.set(dir, []);
+    // Only a directory the user named gets a report whatever runs; the default one gets a report
+    // when a project writes there, or a project with its own reportDir would also leave an empty one.
+    if (this.fixedDir) this.files.set(dir, []);
     try {
       await rm(runsDir(dir), { recursive: true, force: true });
     } catch (error) {

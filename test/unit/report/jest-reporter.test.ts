@@ -54,6 +54,8 @@ describe("FaultlineReporter", () => {
     expect(summary.tests).toEqual({ total: 1, passed: 1, failed: 0, skipped: 0 });
     expect(existsSync(join(root, "custom-report", "index.html"))).toBe(true);
     expect(existsSync(join(root, "custom-report", "coverage.json"))).toBe(true);
+    // One report: the default folder under rootDir, which no project wrote to, stays absent.
+    expect(existsSync(join(root, "faultline-report", "index.html"))).toBe(false);
   });
 
   it("stays quiet in runs that used no cluster, and still writes the page", async () => {
