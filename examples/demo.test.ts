@@ -8,7 +8,11 @@ import { useCluster, withFault, faults, models } from "faultline";
 import { DemoClient } from "./demo-kv/dist/client";
 
 const cluster = useCluster("demo");
-const client = () => new DemoClient(cluster.nodes.map((node) => node.url("http")), { timeoutMs: 2000 });
+const client = () =>
+  new DemoClient(
+    cluster.nodes.map((node) => node.url("http")),
+    { timeoutMs: 2000 },
+  );
 
 test("the cluster comes back after its leader is killed", async () => {
   await using fault = await cluster.inject(faults.kill({ node: "leader" }));
@@ -75,7 +79,10 @@ test(
     // Three clients on one register: reads, writes and compare-and-sets, as in Jepsen's cas-register test.
     await Promise.all(
       [1, 2, 3].map(async (id) => {
-        const kv = new DemoClient(cluster.nodes.map((node) => node.url("http")), { timeoutMs: 500 });
+        const kv = new DemoClient(
+          cluster.nodes.map((node) => node.url("http")),
+          { timeoutMs: 500 },
+        );
         const client = history.client(id);
         for (let i = 0; performance.now() < deadline; i++) {
           const pick = (id * 7 + i) % 3;

@@ -10,7 +10,7 @@ import { useCluster, faults, models, recipes, type Cluster, type History, type N
 import { endpointsFrom, note } from "./etcd/cluster-helpers";
 import { DEFAULT_BACKOFF, RetryingEtcd } from "./etcd/retrying-client";
 
-const unavailable = process.getuid?.() === 0 ? undefined : "partitions between etcd members need provisioner \"netns\" (Linux, root)";
+const unavailable = process.getuid?.() === 0 ? undefined : 'partitions between etcd members need provisioner "netns" (Linux, root)';
 const describeNetns = unavailable && process.env.FAULTLINE_REQUIRE !== "all" ? describe.skip : describe;
 
 const cluster = useCluster("etcd-netns");
@@ -35,14 +35,21 @@ describeNetns(`etcd under partitions${unavailable ? ` (${unavailable})` : ""}`, 
     {
       await using partition = await cluster.inject(faults.partition({ isolate: isolated.name }));
       await expect(cluster).toElectLeaderWithin("5s", { different: true });
-      note(cluster, `S1: ${isolated.name} isolated; the majority elected ${(await cluster.leader())?.name} after ${Math.round(performance.now() - isolatedAt)}ms`);
+      note(
+        cluster,
+        `S1: ${isolated.name} isolated; the majority elected ${(await cluster.leader())?.name} after ${Math.round(performance.now() - isolatedAt)}ms`,
+      );
       await untilLeaderless(isolated, 3000);
 
       // Three clients that were all talking to the isolated member.
       const bare = recipes.etcd.client([isolated.url("client")]);
       const pinned = new RetryingEtcd(recipes.etcd.client([isolated.url("client")]));
       const failover = new RetryingEtcd(recipes.etcd.client(endpointsFrom(cluster, isolated)));
-      const [bareResult, pinnedResult, failoverResult] = await Promise.allSettled([bare.put("s1/bare", "x"), pinned.put("s1/pinned", "x"), failover.put("s1/failover", "y")]);
+      const [bareResult, pinnedResult, failoverResult] = await Promise.allSettled([
+        bare.put("s1/bare", "x"),
+        pinned.put("s1/pinned", "x"),
+        failover.put("s1/failover", "y"),
+      ]);
 
       // Without retries: one clear, immediate failure.
       expect(bareResult).toMatchObject({ status: "rejected", reason: { code: "ETCD_ERROR", message: expect.stringMatching(/no leader/) } });

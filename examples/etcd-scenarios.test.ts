@@ -93,7 +93,15 @@ test("S5: when its member dies a bare watch just stops; a resuming watch misses 
   const resuming = track(new ResumingWatch(recipes.etcd.client(endpointsFrom(cluster, node)), "s5/", { prefix: true, retryDelayMs: 300 }));
   await Promise.all([bare.ready, resuming.ready]);
   const others = cluster.nodes.filter((n) => n !== node);
-  const writer = track(new Writer(recipes.etcd.client(others.map((n) => n.url("client")), { timeoutMs: 1000 }), "s5/"));
+  const writer = track(
+    new Writer(
+      recipes.etcd.client(
+        others.map((n) => n.url("client")),
+        { timeoutMs: 1000 },
+      ),
+      "s5/",
+    ),
+  );
   await until(() => writer.acked.length >= 20 && bare.events.length >= 10, 5000, "events before the kill");
 
   await using fault = await cluster.inject(faults.kill({ node: node.name }));
@@ -116,6 +124,9 @@ test("S5: when its member dies a bare watch just stops; a resuming watch misses 
   expect(revisions).toEqual([...new Set(revisions)].sort((a, b) => a - b));
   const delivered = new Set(resuming.events.map((e) => `${e.key}@${e.modRevision}`));
   expect(writer.acked.filter((ack) => !delivered.has(`${ack.key}@${ack.revision}`))).toEqual([]);
-  note(cluster, `S5: bare watch stopped after ${seenByBare} events; resuming watch reconnected ${resuming.reconnects}× and delivered ${resuming.events.length}`);
+  note(
+    cluster,
+    `S5: bare watch stopped after ${seenByBare} events; resuming watch reconnected ${resuming.reconnects}× and delivered ${resuming.events.length}`,
+  );
   await fault.heal();
 });

@@ -36,8 +36,13 @@ test("Sentinel promotes a replica when the primary is killed, and no replicated 
   await expect(cluster).toRecoverWithin("15s");
   const recoveredAfter = performance.now() - killedAt;
   const promoted = (await cluster.leader())!;
-  cluster.timeline.record({ type: "note", message: `redis: ${old.name} killed; ${promoted.name} promoted after ${Math.round(promotedAfter)}ms, service recovered after ${Math.round(recoveredAfter)}ms` });
-  console.info(`redis: ${old.name} killed; ${promoted.name} promoted after ${Math.round(promotedAfter)}ms, service recovered after ${Math.round(recoveredAfter)}ms`);
+  cluster.timeline.record({
+    type: "note",
+    message: `redis: ${old.name} killed; ${promoted.name} promoted after ${Math.round(promotedAfter)}ms, service recovered after ${Math.round(recoveredAfter)}ms`,
+  });
+  console.info(
+    `redis: ${old.name} killed; ${promoted.name} promoted after ${Math.round(promotedAfter)}ms, service recovered after ${Math.round(recoveredAfter)}ms`,
+  );
 
   expect(promoted.name).toMatch(/^replica/);
   expect(await command(promoted, "MGET", ...keys)).toEqual(keys.map((_, i) => String(i)));

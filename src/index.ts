@@ -9,7 +9,18 @@ export { probes } from "./cluster/probes";
 export type { HttpProbeOptions } from "./cluster/probes";
 export { startCluster } from "./wiring/start-cluster";
 export type { StartClusterOptions } from "./wiring/start-cluster";
-export type { Cluster, ClusterSpec, ClusterDefinition, Node, NodeState, CommandContext, Probe, ProvisionerKind, StopOptions, AddressOptions } from "./cluster/types";
+export type {
+  Cluster,
+  ClusterSpec,
+  ClusterDefinition,
+  Node,
+  NodeState,
+  CommandContext,
+  Probe,
+  ProvisionerKind,
+  StopOptions,
+  AddressOptions,
+} from "./cluster/types";
 export { Timeline, describeEvent } from "./cluster/timeline";
 export type { TimelineEvent, NodeEvent, FaultEvent, ProbeEvent, RecoveryEvent, TestEvent } from "./cluster/timeline";
 
@@ -37,22 +48,27 @@ export { default as globalTeardown } from "./jest/global-teardown";
 export type { FaultlineOptions } from "./jest/file-state";
 
 export { recipes, EtcdClient, EtcdWatch, RespClient, NatsClient, JetStream } from "./recipes/index";
-export type { EtcdRecipeOptions, RedisRecipeOptions, NatsRecipeOptions, EtcdClientOptions, EtcdKv, EtcdStatus, WatchEvent, WatchOptions, RespValue, NatsMessage, StreamConfig, StreamInfo, PubAck, FetchedMessage } from "./recipes/index";
+export type {
+  EtcdRecipeOptions,
+  RedisRecipeOptions,
+  NatsRecipeOptions,
+  EtcdClientOptions,
+  EtcdKv,
+  EtcdStatus,
+  WatchEvent,
+  WatchOptions,
+  RespValue,
+  NatsMessage,
+  StreamConfig,
+  StreamInfo,
+  PubAck,
+  FetchedMessage,
+} from "./recipes/index";
 
 export { createHistory, History } from "./history/history";
 export { HistoryClient } from "./history/history-client";
 export type { InvokeOptions, InvokeResult } from "./history/history-client";
-export {
-  models,
-  defineModel,
-  checkLinearizable,
-  checkers,
-  parseHistory,
-  toJsonl,
-  toEdnHistory,
-  defaultClassify,
-  markDefinite,
-} from "./history/index";
+export { models, defineModel, checkLinearizable, checkers, parseHistory, toJsonl, toEdnHistory, defaultClassify, markDefinite } from "./history/index";
 export type {
   HistoryOptions,
   Operation,
@@ -79,7 +95,9 @@ export type { ImageFromHostOptions, BuiltImage } from "./provisioners/docker/ima
  * (what `faultline image from-host` does). Loaded on first use, so that importing faultline
  * never loads the Docker client.
  */
-export async function buildImageFromHost(options: import("./provisioners/docker/image-from-host").ImageFromHostOptions): Promise<import("./provisioners/docker/image-from-host").BuiltImage> {
+export async function buildImageFromHost(
+  options: import("./provisioners/docker/image-from-host").ImageFromHostOptions,
+): Promise<import("./provisioners/docker/image-from-host").BuiltImage> {
   const { buildImageFromHost: build } = await import("./provisioners/docker/image-from-host");
   return build(options);
 }

@@ -24,13 +24,22 @@ export default defineCluster({
   nodes: 3,
   ports: ["http"],
   command: ({ node, cluster }) => [
-    process.execPath, server,
-    "--id", node.name,
-    "--host", node.host,
-    "--port", String(node.port("http")),
-    "--data-dir", node.dataDir,
+    process.execPath,
+    server,
+    "--id",
+    node.name,
+    "--host",
+    node.host,
+    "--port",
+    String(node.port("http")),
+    "--data-dir",
+    node.dataDir,
     // Each node reaches each peer through its own link, so the process provisioner can cut it.
-    "--peers", cluster.nodes.filter((peer) => peer.name !== node.name).map((peer) => `${peer.name}=${cluster.peerAddress(node, peer, "http")}`).join(","),
+    "--peers",
+    cluster.nodes
+      .filter((peer) => peer.name !== node.name)
+      .map((peer) => `${peer.name}=${cluster.peerAddress(node, peer, "http")}`)
+      .join(","),
   ],
   // Ready once it serves HTTP; a node without a leader answers 503 and is still "up".
   ready: probes.http({ port: "http", path: "/health", status: (s) => s === 200 || s === 503 }),
@@ -39,7 +48,8 @@ export default defineCluster({
   healthy: async (cluster) => {
     const all = await health(cluster);
     const leaders = new Set(all.map((h) => `${h.leader}@${h.term}`));
-    if (leaders.size !== 1 || all[0]!.leader === null) throw new Error(`nodes disagree on the leader: ${all.map((h) => `${h.id}→${h.leader}@${h.term}`).join(", ")}`);
+    if (leaders.size !== 1 || all[0]!.leader === null)
+      throw new Error(`nodes disagree on the leader: ${all.map((h) => `${h.id}→${h.leader}@${h.term}`).join(", ")}`);
   },
   leader: async (cluster) => {
     // Ask every node that answers: a dead or paused node must not hide the leader.

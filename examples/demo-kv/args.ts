@@ -71,7 +71,10 @@ export function parseArgs(argv: readonly string[]): ServerOptions {
 /** `n2=127.0.0.1:40555,n3=[::1]:40556` → peer addresses; an empty string means a single node. */
 export function parsePeers(text: string, self: string): PeerAddress[] {
   const peers: PeerAddress[] = [];
-  for (const part of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const match = /^([^=]+)=(\[[^\]]+\]|[^:]+):(\d+)$/.exec(part);
     if (!match) throw new Error(`bad peer "${part}": expected id=host:port`);
     const id = match[1]!;

@@ -88,7 +88,10 @@ export class Storage {
       this.rewrite = false;
     }
     if (this.durable < this.entries.length) {
-      const lines = this.entries.slice(this.durable).map((e) => JSON.stringify(e) + "\n").join("");
+      const lines = this.entries
+        .slice(this.durable)
+        .map((e) => JSON.stringify(e) + "\n")
+        .join("");
       this.logFd ??= fs.openSync(this.logPath, "a");
       fs.writeSync(this.logFd, lines);
       fs.fsyncSync(this.logFd);

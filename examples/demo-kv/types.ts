@@ -4,10 +4,7 @@
 export const now = (): number => performance.now();
 
 /** A state-machine command. `noop` is what a new leader appends to commit its term. */
-export type Command =
-  | { op: "noop" }
-  | { op: "put"; key: string; value: unknown }
-  | { op: "cas"; key: string; from: unknown; to: unknown };
+export type Command = { op: "noop" } | { op: "put"; key: string; value: unknown } | { op: "cas"; key: string; from: unknown; to: unknown };
 
 /** One log entry. Indexes are 1-based; index 0 is an empty entry of term 0. */
 export interface Entry {

@@ -51,9 +51,12 @@ export class RetryingEtcd {
       );
     } catch (error) {
       const took = Math.round(performance.now() - this.attempts[0]!);
-      throw Object.assign(new Error(`${what} gave up after ${this.attempts.length} attempts over ${took}ms; last error: ${(error as Error).message}`, { cause: error }), {
-        code: "ERETRIESEXHAUSTED",
-      });
+      throw Object.assign(
+        new Error(`${what} gave up after ${this.attempts.length} attempts over ${took}ms; last error: ${(error as Error).message}`, { cause: error }),
+        {
+          code: "ERETRIESEXHAUSTED",
+        },
+      );
     }
   }
 }

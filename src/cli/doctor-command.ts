@@ -23,9 +23,11 @@ function isPrivileged(): boolean {
 
 async function dockerCheck(): Promise<Check> {
   try {
-     
     const Docker = require("dockerode") as typeof import("dockerode");
-    const info = await Promise.race([new Docker().version(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no answer within 3s")), 3000).unref())]);
+    const info = await Promise.race([
+      new Docker().version(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no answer within 3s")), 3000).unref()),
+    ]);
     return { name: "docker", ok: true, detail: `engine ${info.Version} at ${process.env.DOCKER_HOST ?? "/var/run/docker.sock"}` };
   } catch (error) {
     return { name: "docker", ok: false, detail: `no Docker engine answers (${(error as Error).message}): start dockerd or set DOCKER_HOST` };
@@ -38,11 +40,19 @@ async function netnsCheck(): Promise<Check> {
   if (missing.length) return { name: "netns", ok: false, detail: `missing ${missing.join(", ")}: apt-get install iproute2 iptables` };
   if (!isPrivileged()) return { name: "netns", ok: false, detail: "needs root or CAP_NET_ADMIN" };
   try {
-     
-    const { netnsAvailability } = require("../provisioners/netns-provisioner") as { netnsAvailability?: () => Promise<{ ok: boolean; reason?: string; netem: boolean; tbf: boolean }> | { ok: boolean; reason?: string; netem: boolean; tbf: boolean } };
+    const { netnsAvailability } = require("../provisioners/netns-provisioner") as {
+      netnsAvailability?: () =>
+        Promise<{ ok: boolean; reason?: string; netem: boolean; tbf: boolean }> | { ok: boolean; reason?: string; netem: boolean; tbf: boolean };
+    };
     if (netnsAvailability) {
       const a = await netnsAvailability();
-      return { name: "netns", ok: a.ok, detail: a.ok ? `iptables partitions and loss; tbf ${a.tbf ? "yes" : "no"}; netem ${a.netem ? "yes" : "no (latency goes through the fault proxy)"}` : (a.reason ?? "unavailable") };
+      return {
+        name: "netns",
+        ok: a.ok,
+        detail: a.ok
+          ? `iptables partitions and loss; tbf ${a.tbf ? "yes" : "no"}; netem ${a.netem ? "yes" : "no (latency goes through the fault proxy)"}`
+          : (a.reason ?? "unavailable"),
+      };
     }
   } catch {
     // fall through to the plain answer
@@ -60,14 +70,24 @@ export async function runDoctor(_argv: string[], out: NodeJS.WritableStream): Pr
   const faketime = faketimeLibrary();
   const extras: Check[] = [
     { name: "clock", ok: faketime !== undefined, detail: faketime ? `libfaketime at ${faketime}` : "libfaketime missing: apt-get install libfaketime" },
-    { name: "disk full", ok: isPrivileged(), detail: isPrivileged() ? "size-limited tmpfs data dirs (cluster option disk: { size })" : "needs root to mount a size-limited tmpfs" },
-    { name: "resources", ok: which("prlimit") !== undefined, detail: which("prlimit") ? "prlimit lowers a running node's limits" : "prlimit missing: apt-get install util-linux" },
+    {
+      name: "disk full",
+      ok: isPrivileged(),
+      detail: isPrivileged() ? "size-limited tmpfs data dirs (cluster option disk: { size })" : "needs root to mount a size-limited tmpfs",
+    },
+    {
+      name: "resources",
+      ok: which("prlimit") !== undefined,
+      detail: which("prlimit") ? "prlimit lowers a running node's limits" : "prlimit missing: apt-get install util-linux",
+    },
   ];
   out.write("faultline doctor\n\nProvisioners:\n");
   for (const c of checks) out.write(`  ${c.ok ? "✓" : "✗"} ${c.name.padEnd(10)} ${c.detail}\n`);
   out.write("\nFaults beyond the network and processes:\n");
   for (const c of extras) out.write(`  ${c.ok ? "✓" : "✗"} ${c.name.padEnd(10)} ${c.detail}\n`);
-  out.write("\nEvery provisioner: client-link toxics (latency, bandwidth, timeout, reset_peer, slicer, limit_data, slow_close, down) through the fault proxy.\n");
+  out.write(
+    "\nEvery provisioner: client-link toxics (latency, bandwidth, timeout, reset_peer, slicer, limit_data, slow_close, down) through the fault proxy.\n",
+  );
   // The same table faults answer FAULTLINE_FAULT_UNSUPPORTED from (src/provisioners/capabilities.ts).
   for (const check of checks) {
     out.write(`\nFaults on ${check.name}${check.ok ? "" : " (not available here)"}:\n`);

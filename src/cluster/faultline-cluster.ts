@@ -124,7 +124,14 @@ export class FaultlineCluster implements Cluster, FaultTarget {
       const ms = toMs(timeout, { option: "leader timeout", cluster: this.name });
       const result = await withTimeout(Promise.resolve(find(this)), ms, () => new Error(`leader probe did not answer within ${formatMs(ms)}`));
       const node = result === undefined ? undefined : this.node(typeof result === "string" ? result : result.name);
-      this.timeline.record({ type: "probe", probe: "leader", ok: node !== undefined, error: node ? undefined : "no leader", node: node?.name, durationMs: monoNowMs() - started });
+      this.timeline.record({
+        type: "probe",
+        probe: "leader",
+        ok: node !== undefined,
+        error: node ? undefined : "no leader",
+        node: node?.name,
+        durationMs: monoNowMs() - started,
+      });
       return node;
     } catch (error) {
       this.timeline.record({ type: "probe", probe: "leader", ok: false, error: (error as Error).message, durationMs: monoNowMs() - started });
@@ -140,7 +147,9 @@ export class FaultlineCluster implements Cluster, FaultTarget {
       const healthy = this.options.spec.healthy;
       // A probe that hangs (a request to a paused node without a timeout of its own) fails
       // after `ms`, so that budgets and matchers still end with a message.
-      const probe = healthy ? Promise.resolve(healthy(this)).then((ok) => (ok === false ? new Error("healthy() returned false") : undefined)) : this.defaultHealth();
+      const probe = healthy
+        ? Promise.resolve(healthy(this)).then((ok) => (ok === false ? new Error("healthy() returned false") : undefined))
+        : this.defaultHealth();
       problem = await withTimeout(probe, ms, () => new Error(`healthy probe did not answer within ${formatMs(ms)}`));
     } catch (error) {
       problem = error instanceof Error ? error : new Error(String(error));

@@ -13,7 +13,10 @@ export class LogBuffer {
   private startMark = 0;
   private seen = 0;
 
-  constructor(readonly file: string, private readonly capacity = 2000) {
+  constructor(
+    readonly file: string,
+    private readonly capacity = 2000,
+  ) {
     this.stream = createWriteStream(file, { flags: "a" });
     this.stream.on("error", () => undefined);
   }

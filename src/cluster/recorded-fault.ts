@@ -8,7 +8,13 @@ import type { Grudge } from "./grudge";
  * duration and mechanism, and later its heal. The returned fault is listed in `active` until it
  * is healed; its heal stays idempotent. Clusters and the in-process scope of a test file share it.
  */
-export async function applyRecorded(timeline: Timeline, active: ActiveFault[], fault: Fault, id: string, apply: () => Promise<ActiveFault>): Promise<ActiveFault> {
+export async function applyRecorded(
+  timeline: Timeline,
+  active: ActiveFault[],
+  fault: Fault,
+  id: string,
+  apply: () => Promise<ActiveFault>,
+): Promise<ActiveFault> {
   const started = monoNowMs();
   let applied: ActiveFault;
   try {
@@ -19,8 +25,15 @@ export async function applyRecorded(timeline: Timeline, active: ActiveFault[], f
   }
   const extra = applied as Partial<{ mechanism: string; grudge: Grudge }>;
   timeline.record({
-    type: "fault", phase: "apply", id, kind: applied.kind, description: applied.description, targets: [...applied.targets],
-    mechanism: extra.mechanism, grudge: extra.grudge, durationMs: monoNowMs() - started,
+    type: "fault",
+    phase: "apply",
+    id,
+    kind: applied.kind,
+    description: applied.description,
+    targets: [...applied.targets],
+    mechanism: extra.mechanism,
+    grudge: extra.grudge,
+    durationMs: monoNowMs() - started,
   });
   let healing: Promise<void> | undefined;
   const heal = (): Promise<void> => {
@@ -31,7 +44,15 @@ export async function applyRecorded(timeline: Timeline, active: ActiveFault[], f
       } finally {
         const index = active.indexOf(tracked);
         if (index >= 0) active.splice(index, 1);
-        timeline.record({ type: "fault", phase: "heal", id, kind: applied.kind, description: applied.description, targets: [...applied.targets], durationMs: monoNowMs() - healStarted });
+        timeline.record({
+          type: "fault",
+          phase: "heal",
+          id,
+          kind: applied.kind,
+          description: applied.description,
+          targets: [...applied.targets],
+          durationMs: monoNowMs() - healStarted,
+        });
       }
     })();
     return healing;

@@ -98,9 +98,7 @@ export function failpointCount(name: string): number | undefined {
 
 /** Enabled failpoints, sorted by name. */
 export function listFailpoints(): FailpointStatus[] {
-  return [...state.points.values()]
-    .map(({ name, terms, count }) => ({ name, terms, count }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...state.points.values()].map(({ name, terms, count }) => ({ name, terms, count })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**
@@ -131,9 +129,7 @@ function allows(term: CompiledTerm, random: () => number): boolean {
 function compile(term: FailpointTerm): CompiledTerm {
   return {
     action: term.action,
-    modifiers: term.modifiers.map((m): Modifier =>
-      m.type === "probability" ? { kind: "probability", p: m.percent } : { kind: "count", remaining: m.times },
-    ),
+    modifiers: term.modifiers.map((m): Modifier => (m.type === "probability" ? { kind: "probability", p: m.percent } : { kind: "count", remaining: m.times })),
   };
 }
 

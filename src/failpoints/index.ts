@@ -9,14 +9,7 @@
  * ```
  */
 import { loadEnvironment } from "./environment";
-import {
-  disableAllFailpoints,
-  disableFailpoint,
-  enableFailpoint,
-  failpointCount,
-  failpointTerms,
-  listFailpoints,
-} from "./failpoint-registry";
+import { disableAllFailpoints, disableFailpoint, enableFailpoint, failpointCount, failpointTerms, listFailpoints } from "./failpoint-registry";
 import { serveFailpoints } from "./failpoint-server";
 import { parseFailpointList, parseFailpointTerms } from "./term-parser";
 

@@ -32,9 +32,7 @@ export type FailpointAction =
   | { readonly type: "print"; readonly message?: string }
   | { readonly type: "pause" };
 
-export type FailpointModifier =
-  | { readonly type: "probability"; readonly percent: number }
-  | { readonly type: "count"; readonly times: number };
+export type FailpointModifier = { readonly type: "probability"; readonly percent: number } | { readonly type: "count"; readonly times: number };
 
 /** One parsed term of a chain. */
 export interface FailpointTerm {

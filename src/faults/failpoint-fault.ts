@@ -57,10 +57,15 @@ export function failpointFault(options: FailpointFaultOptions): Fault {
         await Promise.allSettled(endpoints.map((endpoint) => endpoint.restore()));
         throw error;
       }
-      return activeFault(context.id, description, nodes.map((node) => node.name), {
-        heal: async () => rethrowFirst(await Promise.allSettled(endpoints.map((endpoint) => endpoint.restore()))),
-        count: async () => (await Promise.all(endpoints.map((endpoint) => endpoint.count()))).reduce((a, b) => a + b, 0),
-      });
+      return activeFault(
+        context.id,
+        description,
+        nodes.map((node) => node.name),
+        {
+          heal: async () => rethrowFirst(await Promise.allSettled(endpoints.map((endpoint) => endpoint.restore()))),
+          count: async () => (await Promise.all(endpoints.map((endpoint) => endpoint.count()))).reduce((a, b) => a + b, 0),
+        },
+      );
     },
   };
 }
@@ -167,13 +172,7 @@ class RemoteFailpoint {
   }
 }
 
-function request(
-  node: Node,
-  method: string,
-  url: string,
-  body: string | undefined,
-  timeoutMs: number,
-): Promise<{ status: number; body: string }> {
+function request(node: Node, method: string, url: string, body: string | undefined, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const fail = (error: Error): void =>
       reject(

@@ -179,8 +179,7 @@ export function faulty<T extends object>(target: T, mode: FaultyMode | "healthy"
       const cached = wrappers.get(property);
       if (cached?.fn === value) return cached.wrapper;
       const fn = value as (...args: unknown[]) => unknown;
-      const misbehaves =
-        typeof property === "string" && !NEVER_WRAPPED.has(property) && (allowed === undefined || allowed.has(property));
+      const misbehaves = typeof property === "string" && !NEVER_WRAPPED.has(property) && (allowed === undefined || allowed.has(property));
       // Methods left alone are still bound to the real object: called through the proxy, `this`
       // would be the proxy and private fields would throw.
       const wrapper = misbehaves ? (...args: unknown[]): unknown => invoke(property, fn, args) : fn.bind(object);
@@ -276,7 +275,7 @@ function normalize(mode: FaultyMode | "healthy"): FaultyMode {
     throw new FaultlineError({
       code: "FAULTLINE_INVALID_OPTION",
       message: `faulty mode must come from modes.*(), received ${describeValue(mode)}`,
-      hint: "e.g. modes.failEveryNth(3), modes.timeout(\"2s\"), modes.error(\"ECONNRESET\")",
+      hint: 'e.g. modes.failEveryNth(3), modes.timeout("2s"), modes.error("ECONNRESET")',
       option: "mode",
     });
   }
@@ -312,7 +311,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 function ordinal(n: number): string {
-  const suffix = n % 100 >= 11 && n % 100 <= 13 ? "th" : ["th", "st", "nd", "rd"][n % 10] ?? "th";
+  const suffix = n % 100 >= 11 && n % 100 <= 13 ? "th" : (["th", "st", "nd", "rd"][n % 10] ?? "th");
   return `${n}${suffix}`;
 }
 

@@ -8,7 +8,6 @@ import type { Grudge } from "../cluster/grudge";
  * grudge was built from.
  */
 
-
 type Nodes = readonly string[];
 
 function invalid(message: string, option: string, hint?: string): FaultlineError {
@@ -181,7 +180,11 @@ export function groups(nodes: Nodes, components: readonly (readonly string[])[])
   const rest = nodes.filter((n) => !listed.has(n));
   const all = rest.length > 0 ? [...components, rest] : [...components];
   if (all.length < 2) {
-    throw invalid(`groups ${describeValue(components)} put every node in one group, so nothing would be cut`, "groups", "list at least two groups, or leave some nodes out");
+    throw invalid(
+      `groups ${describeValue(components)} put every node in one group, so nothing would be cut`,
+      "groups",
+      "list at least two groups, or leave some nodes out",
+    );
   }
   return complete(all);
 }

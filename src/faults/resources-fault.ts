@@ -19,7 +19,12 @@ export interface ResourcesOptions {
 function validate(options: ResourcesOptions): Array<[string, number]> {
   const limits = Object.entries({ nofile: options?.nofile, nproc: options?.nproc }).filter((e): e is [string, number] => e[1] !== undefined);
   if (limits.length === 0 || limits.some(([, v]) => !Number.isInteger(v) || v < 1)) {
-    throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `resources needs nofile and/or nproc as positive whole numbers, received ${JSON.stringify(options)}`, hint: "e.g. { node: \"n1\", nofile: 64 }", option: "resources" });
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `resources needs nofile and/or nproc as positive whole numbers, received ${JSON.stringify(options)}`,
+      hint: 'e.g. { node: "n1", nofile: 64 }',
+      option: "resources",
+    });
   }
   return limits;
 }
@@ -37,8 +42,11 @@ export function resources(options: ResourcesOptions): Fault {
       const nodes = await resolveTargets(target, options.node, context.random, "resources");
       const { undo, mechanism } = await control.lower(nodes, { nofile: options.nofile, nproc: options.nproc });
       return activeFault({
-        id: context.id, kind: "resources", description: `${limits.map(([k, v]) => `${k}=${v}`).join(" ")} on ${describeTargets(options.node, nodes)}`,
-        targets: nodes.map((n) => n.name), mechanism,
+        id: context.id,
+        kind: "resources",
+        description: `${limits.map(([k, v]) => `${k}=${v}`).join(" ")} on ${describeTargets(options.node, nodes)}`,
+        targets: nodes.map((n) => n.name),
+        mechanism,
         undo,
       });
     },

@@ -90,7 +90,13 @@ function proxiesFor(cluster: FaultTarget, nodes: readonly Node[], options: LinkO
     const linkProxiesTo = cluster.controls.network.linkProxiesTo;
     if (!linkProxiesTo) {
       const { message, hint } = cluster.controls.unsupported("peer-toxics");
-      throw new FaultlineError({ code: "FAULTLINE_FAULT_UNSUPPORTED", message: `fault "${kind}" on peer links: ${message}`, hint, cluster: cluster.name, option: `${kind}.links` });
+      throw new FaultlineError({
+        code: "FAULTLINE_FAULT_UNSUPPORTED",
+        message: `fault "${kind}" on peer links: ${message}`,
+        hint,
+        cluster: cluster.name,
+        option: `${kind}.links`,
+      });
     }
     for (const node of nodes) out.push(...linkProxiesTo(node.name, options.port));
   }

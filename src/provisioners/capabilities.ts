@@ -35,12 +35,12 @@ export const CAPABILITIES: Record<ProvisionerKind, CapabilityTable> = {
     pause: { mechanism: "SIGSTOP / SIGCONT to the process group" },
     partition: { mechanism: "per-link fault proxies", needs: "peers dialled at `cluster.peerAddress()` (otherwise FAULTLINE_FAULT_UNSUPPORTED)" },
     loss: {
-      missing: "nodes of provisioner \"process\" share this machine's loopback, where packets cannot be dropped per node",
+      missing: 'nodes of provisioner "process" share this machine\'s loopback, where packets cannot be dropped per node',
       hint: 'use provisioner "netns" or "docker" for packet loss between nodes',
       fallback: "connection-level loss at the fault proxies",
     },
     bandwidth: {
-      missing: "nodes of provisioner \"process\" share this machine's loopback, which has no per-node queue to shape",
+      missing: 'nodes of provisioner "process" share this machine\'s loopback, which has no per-node queue to shape',
       hint: 'use provisioner "netns" or "docker" to limit traffic between nodes',
       fallback: "the proxies' bandwidth toxic",
     },
@@ -56,7 +56,7 @@ export const CAPABILITIES: Record<ProvisionerKind, CapabilityTable> = {
     loss: { mechanism: "iptables `statistic` in each node's namespace (never its own loopback traffic)", needs: "root or CAP_NET_ADMIN, iptables" },
     bandwidth: { mechanism: "`tbf` qdisc in each node's namespace", needs: "root or CAP_NET_ADMIN, tc" },
     "peer-toxics": {
-      missing: "nodes of provisioner \"netns\" dial each other directly, with no proxy on the link (and this kernel has no netem for delays between namespaces)",
+      missing: 'nodes of provisioner "netns" dial each other directly, with no proxy on the link (and this kernel has no netem for delays between namespaces)',
       hint: 'use links: "clients" for the test\'s links, or provisioner "process" with cluster.peerAddress() for toxics between nodes',
     },
     clock: { mechanism: "libfaketime preloaded", needs: "`clock: true` in the spec, Debian's libfaketime" },
@@ -73,7 +73,7 @@ export const CAPABILITIES: Record<ProvisionerKind, CapabilityTable> = {
     loss: { mechanism: "iptables `statistic` in each container's namespace", needs: "root on the Docker host (FAULTLINE_PERMISSION otherwise)" },
     bandwidth: { mechanism: "`tbf` qdisc in each container's namespace", needs: "root on the Docker host" },
     "peer-toxics": {
-      missing: "containers of provisioner \"docker\" dial each other directly, with no proxy on the link",
+      missing: 'containers of provisioner "docker" dial each other directly, with no proxy on the link',
       hint: 'use links: "clients" for the test\'s links, or provisioner "process" with cluster.peerAddress() for toxics between nodes',
     },
     clock: {
@@ -116,10 +116,27 @@ export function capabilityMarkdown(): string {
   return [
     row("", kinds),
     `|---|${kinds.map(() => "---").join("|")}|`,
-    row("needs", kinds.map((k) => PROVISIONER_FACTS[k].needs)),
-    row("node address", kinds.map((k) => PROVISIONER_FACTS[k].address)),
-    row("client → node toxics", kinds.map(() => "fault proxy")),
-    ...(Object.keys(CAPABILITY_LABELS) as Capability[]).map((cap) => row(CAPABILITY_LABELS[cap], kinds.map((k) => describeEntry(CAPABILITIES[k][cap])))),
-    row("disk corrupt", kinds.map(() => "file rewrite while the node is stopped")),
+    row(
+      "needs",
+      kinds.map((k) => PROVISIONER_FACTS[k].needs),
+    ),
+    row(
+      "node address",
+      kinds.map((k) => PROVISIONER_FACTS[k].address),
+    ),
+    row(
+      "client → node toxics",
+      kinds.map(() => "fault proxy"),
+    ),
+    ...(Object.keys(CAPABILITY_LABELS) as Capability[]).map((cap) =>
+      row(
+        CAPABILITY_LABELS[cap],
+        kinds.map((k) => describeEntry(CAPABILITIES[k][cap])),
+      ),
+    ),
+    row(
+      "disk corrupt",
+      kinds.map(() => "file rewrite while the node is stopped"),
+    ),
   ].join("\n");
 }

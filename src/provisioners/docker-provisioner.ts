@@ -72,7 +72,11 @@ export class DockerProvisioner implements Provisioner {
 
   private requireControl(): DockerNetworkControl {
     if (!this.control) {
-      throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "the docker provisioner was asked for a network fault before its cluster was provisioned", hint: "inject faults into a started cluster" });
+      throw new FaultlineError({
+        code: "FAULTLINE_NODE_STATE",
+        message: "the docker provisioner was asked for a network fault before its cluster was provisioned",
+        hint: "inject faults into a started cluster",
+      });
     }
     return this.control;
   }
@@ -257,7 +261,12 @@ export class DockerProvisioner implements Provisioner {
   }
 
   private requirePrepared(): { context: ProvisionContext; engine: DockerEngine; net: ClusterNetwork } {
-    if (!this.context || !this.engine || !this.net || this.disposed) throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "the docker provisioner was used before prepare() or after dispose()", hint: "start the cluster with startCluster() and use it before it stops" });
+    if (!this.context || !this.engine || !this.net || this.disposed)
+      throw new FaultlineError({
+        code: "FAULTLINE_NODE_STATE",
+        message: "the docker provisioner was used before prepare() or after dispose()",
+        hint: "start the cluster with startCluster() and use it before it stops",
+      });
     return { context: this.context, engine: this.engine, net: this.net };
   }
 }

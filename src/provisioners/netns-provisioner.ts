@@ -64,12 +64,16 @@ export class NetnsProvisioner implements Provisioner {
         bandwidth: (targets, rateKBps) => this.requireNetwork().bandwidth(targets, rateKBps),
       },
       signals: { kill: "signal", pause: "SIGSTOP/SIGCONT" },
-      fullDisk: { hint: 'add disk: { size: "64m" } to the cluster (root: each data dir becomes a tmpfs of that size) — faultline never fills a real disk', option: "disk.size" },
+      fullDisk: {
+        hint: 'add disk: { size: "64m" } to the cluster (root: each data dir becomes a tmpfs of that size) — faultline never fills a real disk',
+        option: "disk.size",
+      },
     });
   }
 
   async prepare(context: ProvisionContext): Promise<NodeSlot[]> {
-    if (this.prepared) throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "the netns provisioner was prepared twice", hint: "use one provisioner per cluster" });
+    if (this.prepared)
+      throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "the netns provisioner was prepared twice", hint: "use one provisioner per cluster" });
     const tools = checkRequirements(context.cluster);
     const pool = context.subnet ?? this.spec?.network?.subnet ?? DEFAULT_SUBNET;
     const candidates = candidateSubnets(pool, context.nodes.length, context.cluster);
@@ -219,13 +223,23 @@ export class NetnsProvisioner implements Provisioner {
   }
 
   private requirePrepared(): Prepared {
-    if (!this.prepared) throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "the netns provisioner was used before prepare()", hint: "start the cluster with startCluster()" });
+    if (!this.prepared)
+      throw new FaultlineError({
+        code: "FAULTLINE_NODE_STATE",
+        message: "the netns provisioner was used before prepare()",
+        hint: "start the cluster with startCluster()",
+      });
     return this.prepared;
   }
 
   private requireNetwork(): NetnsNetwork {
     const network = this.requirePrepared().network;
-    if (!network) throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "a network fault reached the netns provisioner before its network was made", hint: "inject faults into a started cluster" });
+    if (!network)
+      throw new FaultlineError({
+        code: "FAULTLINE_NODE_STATE",
+        message: "a network fault reached the netns provisioner before its network was made",
+        hint: "inject faults into a started cluster",
+      });
     return network;
   }
 }

@@ -34,7 +34,10 @@ export class ProcessProvisioner implements Provisioner {
       context: () => this.context,
       network: { partition: (grudge) => this.partition(grudge), linkProxiesTo: (to, port) => this.linkProxiesTo(to, port) },
       signals: { kill: "signal", pause: "SIGSTOP/SIGCONT" },
-      fullDisk: { hint: 'add disk: { size: "64m" } to the cluster (root: each data dir becomes a tmpfs of that size) — faultline never fills a real disk', option: "disk.size" },
+      fullDisk: {
+        hint: 'add disk: { size: "64m" } to the cluster (root: each data dir becomes a tmpfs of that size) — faultline never fills a real disk',
+        option: "disk.size",
+      },
     });
   }
 
@@ -107,7 +110,7 @@ export class ProcessProvisioner implements Provisioner {
       throw new FaultlineError({
         code: "FAULTLINE_FAULT_UNSUPPORTED",
         message:
-          "a node-to-node partition on provisioner \"process\" needs the nodes to reach each other through cluster.peerAddress(from, to, port), and this cluster's command never asked for one",
+          'a node-to-node partition on provisioner "process" needs the nodes to reach each other through cluster.peerAddress(from, to, port), and this cluster\'s command never asked for one',
         hint: 'use provisioner: "netns" (Linux, root or CAP_NET_ADMIN) to partition with iptables, or build peer addresses in `command` with cluster.peerAddress()',
         cluster: context.cluster,
       });
@@ -141,7 +144,12 @@ export class ProcessProvisioner implements Provisioner {
   }
 
   private requireContext(): ProvisionContext {
-    if (!this.context) throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "the process provisioner was used before prepare()", hint: "start the cluster with startCluster()" });
+    if (!this.context)
+      throw new FaultlineError({
+        code: "FAULTLINE_NODE_STATE",
+        message: "the process provisioner was used before prepare()",
+        hint: "start the cluster with startCluster()",
+      });
     return this.context;
   }
 }

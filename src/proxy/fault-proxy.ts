@@ -99,10 +99,7 @@ export class FaultProxy implements AsyncDisposable {
       },
     };
     // pauseOnConnect: a client is not read until its upstream connection exists.
-    this.server = createServer(
-      { allowHalfOpen: true, pauseOnConnect: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER },
-      (socket) => this.accept(socket),
-    );
+    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true, highWaterMark: SOCKET_HIGH_WATER }, (socket) => this.accept(socket));
   }
 
   /** Starts listening. Throws FAULTLINE_PORT_UNAVAILABLE when the address cannot be bound. */

@@ -2,16 +2,7 @@ import { FaultlineError, describeValue } from "../common/errors";
 import { toMs } from "../common/duration";
 import type { ProxyToxic, ResolvedAttributes, ToxicType } from "./toxic-spec";
 
-const TYPES: readonly ToxicType[] = [
-  "latency",
-  "bandwidth",
-  "slow_close",
-  "timeout",
-  "reset_peer",
-  "slicer",
-  "limit_data",
-  "down",
-];
+const TYPES: readonly ToxicType[] = ["latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data", "down"];
 
 /** Reads one toxic's attributes; throws FAULTLINE_INVALID_OPTION naming what is wrong. */
 class AttributeReader {
@@ -46,11 +37,7 @@ class AttributeReader {
   }
 
   fail(name: string, form: string, value: unknown): FaultlineError {
-    return invalid(
-      `toxic "${this.type}": attribute "${name}" must be ${form}, received ${describeValue(value)}`,
-      `attributes.${name}`,
-      this.proxy,
-    );
+    return invalid(`toxic "${this.type}": attribute "${name}" must be ${form}, received ${describeValue(value)}`, `attributes.${name}`, this.proxy);
   }
 }
 
@@ -119,7 +106,11 @@ export function resolveToxic(spec: unknown, proxy?: string): ProxyToxic {
   }
   const toxicity = raw.toxicity ?? 1;
   if (typeof toxicity !== "number" || !(toxicity >= 0 && toxicity <= 1)) {
-    throw invalid(`toxic "${type}": toxicity must be a number from 0 to 1 (share of connections affected), received ${describeValue(toxicity)}`, "toxicity", proxy);
+    throw invalid(
+      `toxic "${type}": toxicity must be a number from 0 to 1 (share of connections affected), received ${describeValue(toxicity)}`,
+      "toxicity",
+      proxy,
+    );
   }
   const name = raw.name;
   if (name !== undefined && (typeof name !== "string" || name.length === 0)) {

@@ -114,14 +114,7 @@ export interface DownToxicSpec extends ToxicCommon {
 }
 
 export type ToxicSpec =
-  | LatencyToxicSpec
-  | BandwidthToxicSpec
-  | SlowCloseToxicSpec
-  | TimeoutToxicSpec
-  | ResetPeerToxicSpec
-  | SlicerToxicSpec
-  | LimitDataToxicSpec
-  | DownToxicSpec;
+  LatencyToxicSpec | BandwidthToxicSpec | SlowCloseToxicSpec | TimeoutToxicSpec | ResetPeerToxicSpec | SlicerToxicSpec | LimitDataToxicSpec | DownToxicSpec;
 
 export type ToxicType = ToxicSpec["type"];
 

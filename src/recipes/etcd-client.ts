@@ -52,7 +52,12 @@ export class EtcdClient {
     options: EtcdClientOptions = {},
   ) {
     if (endpoints.length === 0) {
-      throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", option: "endpoints", message: "an etcd client needs at least one endpoint URL, received none", hint: "e.g. recipes.etcd.client(recipes.etcd.endpoints(cluster))" });
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        option: "endpoints",
+        message: "an etcd client needs at least one endpoint URL, received none",
+        hint: "e.g. recipes.etcd.client(recipes.etcd.endpoints(cluster))",
+      });
     }
     this.timeoutMs = options.timeoutMs ?? 2000;
     this.requireLeader = options.requireLeader ?? true;

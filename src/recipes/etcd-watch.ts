@@ -149,10 +149,16 @@ export class EtcdWatch {
       this.revision = Number(header.revision ?? 0);
       onCreated();
     }
-    if (result.canceled) return codedError(`watch on ${this.options.url} cancelled by etcd: ${String(result.cancel_reason ?? "no reason given")}`, "ETCD_ERROR");
+    if (result.canceled)
+      return codedError(`watch on ${this.options.url} cancelled by etcd: ${String(result.cancel_reason ?? "no reason given")}`, "ETCD_ERROR");
     for (const raw of (result.events as Array<Record<string, unknown>> | undefined) ?? []) {
       const kv = (raw.kv ?? {}) as Record<string, unknown>;
-      const event: WatchEvent = { type: raw.type === "DELETE" ? "DELETE" : "PUT", key: unb64(kv.key), value: unb64(kv.value), modRevision: Number(kv.mod_revision ?? 0) };
+      const event: WatchEvent = {
+        type: raw.type === "DELETE" ? "DELETE" : "PUT",
+        key: unb64(kv.key),
+        value: unb64(kv.value),
+        modRevision: Number(kv.mod_revision ?? 0),
+      };
       this.events.push(event);
       this.revision = Math.max(this.revision, event.modRevision);
       for (const listener of this.listeners) listener(event);

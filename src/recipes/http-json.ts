@@ -20,7 +20,11 @@ export interface HttpOptions {
  * has its own connection, so a dead node fails the next request rather than a pooled socket
  * failing some later one, and connection errors keep Node's codes (ECONNREFUSED, ECONNRESET).
  */
-export function openPost(url: string, body: unknown, options: Omit<HttpOptions, "timeoutMs">): Promise<{ response: IncomingMessage; abort: (error: Error) => void }> {
+export function openPost(
+  url: string,
+  body: unknown,
+  options: Omit<HttpOptions, "timeoutMs">,
+): Promise<{ response: IncomingMessage; abort: (error: Error) => void }> {
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = request(url, {
@@ -51,7 +55,10 @@ export async function postJson(url: string, body: unknown, options: HttpOptions)
     timer = timers.setTimeout(() => {
       const error = codedError(`request to ${url} timed out after ${options.timeoutMs}ms`, "ETIMEDOUT");
       // Destroy the request too, so a hung connection does not linger after we gave up.
-      void opening.then(({ abort }) => abort(error), () => undefined);
+      void opening.then(
+        ({ abort }) => abort(error),
+        () => undefined,
+      );
       reject(error);
     }, options.timeoutMs);
   });

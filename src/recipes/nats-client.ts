@@ -92,8 +92,14 @@ export class NatsClient {
     const payload = typeof data === "string" ? Buffer.from(data) : data;
     const reply = options.reply ? ` ${options.reply}` : "";
     if (options.headers && Object.keys(options.headers).length) {
-      const head = Buffer.from(`NATS/1.0${CRLF}${Object.entries(options.headers).map(([k, v]) => `${k}: ${v}${CRLF}`).join("")}${CRLF}`);
-      this.socket.write(Buffer.concat([Buffer.from(`HPUB ${subject}${reply} ${head.length} ${head.length + payload.length}${CRLF}`), head, payload, Buffer.from(CRLF)]));
+      const head = Buffer.from(
+        `NATS/1.0${CRLF}${Object.entries(options.headers)
+          .map(([k, v]) => `${k}: ${v}${CRLF}`)
+          .join("")}${CRLF}`,
+      );
+      this.socket.write(
+        Buffer.concat([Buffer.from(`HPUB ${subject}${reply} ${head.length} ${head.length + payload.length}${CRLF}`), head, payload, Buffer.from(CRLF)]),
+      );
     } else {
       this.socket.write(Buffer.concat([Buffer.from(`PUB ${subject}${reply} ${payload.length}${CRLF}`), payload, Buffer.from(CRLF)]));
     }
@@ -119,27 +125,41 @@ export class NatsClient {
    * Publishes with a reply subject and gathers answers until `until(message)` says it was the
    * last, or `timeoutMs` passes (then resolves with what came, or rejects ETIMEDOUT if nothing did).
    */
-  collect(subject: string, data: string | Buffer, options: { timeoutMs?: number; headers?: Record<string, string>; until: (message: NatsMessage) => boolean }): Promise<NatsMessage[]> {
+  collect(
+    subject: string,
+    data: string | Buffer,
+    options: { timeoutMs?: number; headers?: Record<string, string>; until: (message: NatsMessage) => boolean },
+  ): Promise<NatsMessage[]> {
     // A subscription of its own: answers such as fetched messages keep their original subject,
     // so only the subscription id tells whose they are.
     const reply = `${this.inbox}.${this.nextReply++}`;
     const got: NatsMessage[] = [];
     let unsubscribe = (): void => undefined;
-    return this.withTimeout(`request ${subject}`, (resolve, reject) => {
-      unsubscribe = this.subscribe(reply, (message) => {
-        if (message.status === 503) return reject(codedError(`no responders for ${subject} on ${this.address}`, "NATS_NO_RESPONDERS", { definite: true }));
-        got.push(message);
-        if (options.until(message)) resolve(got);
-      });
-      this.publish(subject, data, { reply, headers: options.headers });
-    }, options.timeoutMs, () => (got.length ? got : undefined)).finally(() => unsubscribe());
+    return this.withTimeout(
+      `request ${subject}`,
+      (resolve, reject) => {
+        unsubscribe = this.subscribe(reply, (message) => {
+          if (message.status === 503) return reject(codedError(`no responders for ${subject} on ${this.address}`, "NATS_NO_RESPONDERS", { definite: true }));
+          got.push(message);
+          if (options.until(message)) resolve(got);
+        });
+        this.publish(subject, data, { reply, headers: options.headers });
+      },
+      options.timeoutMs,
+      () => (got.length ? got : undefined),
+    ).finally(() => unsubscribe());
   }
 
   close(): void {
     this.socket.destroy();
   }
 
-  private withTimeout<T>(what: string, start: (resolve: (value: T) => void, reject: (error: Error) => void) => void, timeoutMs = this.timeoutMs, partial?: () => T | undefined): Promise<T> {
+  private withTimeout<T>(
+    what: string,
+    start: (resolve: (value: T) => void, reject: (error: Error) => void) => void,
+    timeoutMs = this.timeoutMs,
+    partial?: () => T | undefined,
+  ): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
       const timer = timers.setTimeout(() => {
@@ -148,11 +168,13 @@ export class NatsClient {
         if (sofar !== undefined) resolve(sofar);
         else reject(codedError(`${what} to ${this.address} got no answer within ${timeoutMs}ms`, "ETIMEDOUT"));
       }, timeoutMs);
-      const done = <A extends unknown[]>(f: (...args: A) => void) => (...args: A) => {
-        timers.clearTimeout(timer);
-        this.waiting.delete(onClose);
-        f(...args);
-      };
+      const done =
+        <A extends unknown[]>(f: (...args: A) => void) =>
+        (...args: A) => {
+          timers.clearTimeout(timer);
+          this.waiting.delete(onClose);
+          f(...args);
+        };
       const onClose = done(reject);
       this.waiting.add(onClose);
       start(done(resolve), done(reject));
@@ -173,7 +195,12 @@ export class NatsClient {
         if (this.buffer.length < start + total + 2) break; // wait for the payload
         const headerBytes = op === "HMSG" ? Number(args.at(-2)) : 0;
         const [subject, sid, reply] = [args[0]!, Number(args[1]), args.length === (op === "HMSG" ? 5 : 4) ? args[2] : undefined];
-        const message = { subject, reply, data: this.buffer.subarray(start + headerBytes, start + total), ...parseHeaders(this.buffer.toString("utf8", start, start + headerBytes)) };
+        const message = {
+          subject,
+          reply,
+          data: this.buffer.subarray(start + headerBytes, start + total),
+          ...parseHeaders(this.buffer.toString("utf8", start, start + headerBytes)),
+        };
         offset = start + total + 2;
         this.subscriptions.get(sid)?.(message);
         continue;

@@ -63,7 +63,8 @@ async function healthy(cluster: Cluster, jetstream: boolean): Promise<boolean> {
   }
   if (!jetstream) return true;
   const leaders = await Promise.all(cluster.nodes.map(metaLeaderOf));
-  if (new Set(leaders).size !== 1 || !leaders[0]) throw new Error(`servers disagree on the JetStream meta leader: ${cluster.nodes.map((n, i) => `${n.name}→${leaders[i] || "none"}`).join(", ")}`);
+  if (new Set(leaders).size !== 1 || !leaders[0])
+    throw new Error(`servers disagree on the JetStream meta leader: ${cluster.nodes.map((n, i) => `${n.name}→${leaders[i] || "none"}`).join(", ")}`);
   return true;
 }
 
@@ -80,13 +81,23 @@ export function nats(options: NatsRecipeOptions = {}): ClusterDefinition {
     ports: ["client", "cluster", "monitor"],
     command: ({ node, cluster }) => [
       options.provisioner === "docker" ? "nats-server" : natsBinary(),
-      "--addr", node.host,
-      "--port", String(node.port("client")),
-      "--http_port", String(node.port("monitor")), // served on --addr's host
-      "--server_name", node.name,
-      "--cluster_name", `faultline-${cluster.name}`,
-      "--cluster", `nats://${node.host}:${node.port("cluster")}`,
-      "--routes", cluster.nodes.filter((peer) => peer !== node).map((peer) => `nats://${peer.host}:${peer.port("cluster")}`).join(","),
+      "--addr",
+      node.host,
+      "--port",
+      String(node.port("client")),
+      "--http_port",
+      String(node.port("monitor")), // served on --addr's host
+      "--server_name",
+      node.name,
+      "--cluster_name",
+      `faultline-${cluster.name}`,
+      "--cluster",
+      `nats://${node.host}:${node.port("cluster")}`,
+      "--routes",
+      cluster.nodes
+        .filter((peer) => peer !== node)
+        .map((peer) => `nats://${peer.host}:${peer.port("cluster")}`)
+        .join(","),
       ...(jetstream ? ["--jetstream", "--store_dir", node.dataDir] : []),
     ],
     // Ready once it serves with JetStream on; the full /healthz (meta leader known, streams
@@ -101,7 +112,8 @@ export function nats(options: NatsRecipeOptions = {}): ClusterDefinition {
 }
 
 /** A connection to the first server of `addresses` that answers: `recipes.nats.client(recipes.nats.addresses(cluster))`. */
-nats.client = (addresses: string | readonly string[], options?: { timeoutMs?: number; name?: string }): Promise<NatsClient> => NatsClient.connect(addresses, options);
+nats.client = (addresses: string | readonly string[], options?: { timeoutMs?: number; name?: string }): Promise<NatsClient> =>
+  NatsClient.connect(addresses, options);
 /** The JetStream API over a connection. */
 nats.jetstream = (client: NatsClient, timeoutMs?: number): JetStream => new JetStream(client, timeoutMs);
 /** Every server's client address, as a test dials it (through the fault proxies). */

@@ -96,7 +96,8 @@ async function healthy(cluster: Cluster, masterName: string): Promise<boolean> {
   const running = (node: Node): boolean => node.state === "running";
   const views = (await sentinelViews(cluster, masterName)).filter((v) => running(v.sentinel));
   const named = new Set(views.map((v) => v.primary ?? `(${v.error?.message ?? "no answer"})`));
-  if (named.size !== 1 || views.some((v) => !v.primary)) throw new Error(`sentinels disagree on the primary: ${views.map((v) => `${v.sentinel.name}→${v.primary ?? v.error?.message}`).join(", ")}`);
+  if (named.size !== 1 || views.some((v) => !v.primary))
+    throw new Error(`sentinels disagree on the primary: ${views.map((v) => `${v.sentinel.name}→${v.primary ?? v.error?.message}`).join(", ")}`);
   const [address] = named;
   const primary = cluster.nodes.find((n) => !isSentinel(n) && own(n) === address);
   if (!primary) throw new Error(`sentinels name ${address}, which is no node of the cluster`);
@@ -107,7 +108,8 @@ async function healthy(cluster: Cluster, masterName: string): Promise<boolean> {
   if (replicas.length === 0) throw new Error(`${primary.name} has no running replica`);
   for (const node of replicas) {
     const [kind, host, port, state] = await role(node);
-    if (kind !== "slave" || `${host}:${port}` !== address || state !== "connected") throw new Error(`${node.name} is not a connected replica of ${primary.name}: ROLE ${JSON.stringify([kind, host, port, state])}`);
+    if (kind !== "slave" || `${host}:${port}` !== address || state !== "connected")
+      throw new Error(`${node.name} is not a connected replica of ${primary.name}: ROLE ${JSON.stringify([kind, host, port, state])}`);
   }
   // Sentinel learns replicas from the primary's INFO, every 10 s. A replica it has not seen yet
   // is one it cannot promote, nor move to a new primary after a failover, so until every
@@ -115,7 +117,8 @@ async function healthy(cluster: Cluster, masterName: string): Promise<boolean> {
   for (const v of views) {
     const known = await sentinelReplicas(v.sentinel, masterName);
     const unknown = replicas.filter((node) => !known.has(own(node)));
-    if (unknown.length > 0) throw new Error(`${v.sentinel.name} does not yet list ${unknown.map((n) => n.name).join(", ")} as a replica of ${primary.name} that is up`);
+    if (unknown.length > 0)
+      throw new Error(`${v.sentinel.name} does not yet list ${unknown.map((n) => n.name).join(", ")} as a replica of ${primary.name} that is up`);
   }
   return true;
 }
@@ -141,9 +144,17 @@ async function sentinelReplicas(sentinel: Node, masterName: string): Promise<Set
 export function redis(options: RedisRecipeOptions = {}): ClusterDefinition {
   const masterName = options.masterName ?? "faultline";
   const sentinels = options.sentinels ?? 3;
-  for (const [option, value, min] of [["replicas", options.replicas ?? 2, 1], ["sentinels", sentinels, 1]] as const) {
+  for (const [option, value, min] of [
+    ["replicas", options.replicas ?? 2, 1],
+    ["sentinels", sentinels, 1],
+  ] as const) {
     if (!Number.isInteger(value) || value < min) {
-      throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", option: `recipes.redis ${option}`, message: `${option} must be a whole number of at least ${min}, received ${describeValue(value)}`, hint: "e.g. recipes.redis({ replicas: 2, sentinels: 3 })" });
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        option: `recipes.redis ${option}`,
+        message: `${option} must be a whole number of at least ${min}, received ${describeValue(value)}`,
+        hint: "e.g. recipes.redis({ replicas: 2, sentinels: 3 })",
+      });
     }
   }
   const quorum = Math.floor(sentinels / 2) + 1;
@@ -162,7 +173,10 @@ export function redis(options: RedisRecipeOptions = {}): ClusterDefinition {
         if (!existsSync(file)) {
           const [host, port] = first.split(":");
           const lines = [
-            `port ${node.port("redis")}`, `bind ${node.host}`, "protected-mode no", `dir ${node.dataDir}`,
+            `port ${node.port("redis")}`,
+            `bind ${node.host}`,
+            "protected-mode no",
+            `dir ${node.dataDir}`,
             `sentinel monitor ${masterName} ${host} ${port} ${quorum}`,
             `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
             `sentinel failover-timeout ${masterName} ${options.failoverTimeoutMs ?? 3000}`,
@@ -176,11 +190,22 @@ export function redis(options: RedisRecipeOptions = {}): ClusterDefinition {
       const [host, port] = current.split(":");
       return [
         "redis-server",
-        "--port", String(node.port("redis")), "--bind", node.host, "--protected-mode", "no", "--dir", node.dataDir,
-        "--save", "", "--appendonly", "no",
+        "--port",
+        String(node.port("redis")),
+        "--bind",
+        node.host,
+        "--protected-mode",
+        "no",
+        "--dir",
+        node.dataDir,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
         // Redis 7 waits 5 s for more replicas before a diskless full sync: a replica that
         // (re)joins would sit in "handshake" that long for nothing.
-        "--repl-diskless-sync-delay", "0",
+        "--repl-diskless-sync-delay",
+        "0",
         ...(current === own(node) ? [] : ["--replicaof", host!, port!]),
       ];
     },

@@ -5,9 +5,9 @@ import { ProcessProvisioner } from "../provisioners/process-provisioner";
 /** Backends by name. Each module is loaded only when a cluster asks for it. */
 const FACTORIES: Record<ProvisionerKind, (spec: ClusterSpec) => Provisioner> = {
   process: (spec) => new ProcessProvisioner(spec),
-   
+
   netns: (spec) => new (require("../provisioners/netns-provisioner") as typeof import("../provisioners/netns-provisioner")).NetnsProvisioner(spec),
-   
+
   docker: (spec) => new (require("../provisioners/docker-provisioner") as typeof import("../provisioners/docker-provisioner")).DockerProvisioner(spec),
 };
 

@@ -27,15 +27,21 @@ describe("a consumer project installing the packed package", () => {
     const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"))!;
     const project = join(work, "project");
     cpSync(join(fixturesDir, "consumer"), project, { recursive: true });
-    const pkg = JSON.parse(execFileSync("node", ["-p", "JSON.stringify(require('./package.json'))"], { cwd: repoRoot, encoding: "utf8" })) as { devDependencies: Record<string, string> };
+    const pkg = JSON.parse(execFileSync("node", ["-p", "JSON.stringify(require('./package.json'))"], { cwd: repoRoot, encoding: "utf8" })) as {
+      devDependencies: Record<string, string>;
+    };
     writeFileSync(
       join(project, "package.json"),
       JSON.stringify({
-        name: "consumer", private: true,
+        name: "consumer",
+        private: true,
         devDependencies: {
           faultline: `file:${join(work, tarball)}`,
-          jest: pkg.devDependencies.jest, "ts-jest": pkg.devDependencies["ts-jest"], typescript: pkg.devDependencies.typescript,
-          "@types/jest": pkg.devDependencies["@types/jest"], "@types/node": pkg.devDependencies["@types/node"],
+          jest: pkg.devDependencies.jest,
+          "ts-jest": pkg.devDependencies["ts-jest"],
+          typescript: pkg.devDependencies.typescript,
+          "@types/jest": pkg.devDependencies["@types/jest"],
+          "@types/node": pkg.devDependencies["@types/node"],
         },
       }),
     );
@@ -43,9 +49,17 @@ describe("a consumer project installing the packed package", () => {
     run(join(project, "node_modules", ".bin", "tsc"), ["-p", "."], { cwd: project });
     const out = join(work, "results.json");
     try {
-      execFileSync(join(project, "node_modules", ".bin", "jest"), ["--ci", "--json", `--outputFile=${out}`], { cwd: project, stdio: "pipe", env: { ...process.env, FAULTLINE_RUN_DIR: "" } });
+      execFileSync(join(project, "node_modules", ".bin", "jest"), ["--ci", "--json", `--outputFile=${out}`], {
+        cwd: project,
+        stdio: "pipe",
+        env: { ...process.env, FAULTLINE_RUN_DIR: "" },
+      });
     } finally {
-      const results = JSON.parse(execFileSync("cat", [out], { encoding: "utf8" })) as { numPassedTests: number; numFailedTests: number; testResults: Array<{ message: string }> };
+      const results = JSON.parse(execFileSync("cat", [out], { encoding: "utf8" })) as {
+        numPassedTests: number;
+        numFailedTests: number;
+        testResults: Array<{ message: string }>;
+      };
       expect(results.testResults.map((r) => r.message).join("\n")).toBe("");
       expect(results.numPassedTests).toBe(5);
     }

@@ -78,7 +78,10 @@ describe("in-process faults in a file without a cluster", () => {
     expect(failureText({ name: "", status: "passed", message: "", assertionResults: [next!] }).trim()).toBe("");
     expect(next!.status).toBe("passed");
     // They reach the report too: a column of their own in the coverage matrix.
-    const coverage = JSON.parse(readFileSync(join(fixturesDir, "in-process", "faultline-report", "coverage.json"), "utf8")) as { clusters: string[]; rows: Array<{ kind: string; cells: Record<string, { failed: number }> }> };
+    const coverage = JSON.parse(readFileSync(join(fixturesDir, "in-process", "faultline-report", "coverage.json"), "utf8")) as {
+      clusters: string[];
+      rows: Array<{ kind: string; cells: Record<string, { failed: number }> }>;
+    };
     expect(coverage.clusters).toEqual(["in-process"]);
     expect(coverage.rows).toEqual([expect.objectContaining({ kind: "http", cells: { "in-process": expect.objectContaining({ failed: 1 }) } })]);
   }, 120_000);

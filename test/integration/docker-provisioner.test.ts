@@ -245,7 +245,14 @@ describeDocker("DockerProvisioner (3 etcd containers)", () => {
   it("puts the data dir on a size-limited tmpfs with docker.tmpfs {dataDir}: a full disk", async () => {
     const small = new DockerProvisioner({ ...SPEC, docker: { image: ETCD_IMAGE, tmpfs: { "{dataDir}": "size=1m" } } });
     try {
-      const [s] = await small.prepare({ cluster: "full", dir: join(run.dir, "full"), run, timeline: new Timeline(), ports: ["client", "peer"], nodes: [{ name: "n1", index: 0 }] });
+      const [s] = await small.prepare({
+        cluster: "full",
+        dir: join(run.dir, "full"),
+        run,
+        timeline: new Timeline(),
+        ports: ["client", "peer"],
+        nodes: [{ name: "n1", index: 0 }],
+      });
       let log = "";
       const node = await small.launch(s!, { argv: etcdArgv(s!, [s!]), env: {}, cwd: s!.dataDir, onOutput: (chunk) => (log += chunk.toString()) });
       const exit = await node.exited; // etcd preallocates a 64 MB WAL
@@ -282,7 +289,10 @@ describeDocker("DockerProvisioner (3 etcd containers)", () => {
       const pairNodes = pair.map((s) => ({ name: s.name }) as Node);
       // Loss and bandwidth between nodes need the namespaces: refused, never moved to client links.
       await expect(engineOnly.controls.network.loss!(pairNodes, 0.5)).rejects.toMatchObject({ code: "FAULTLINE_FAULT_UNSUPPORTED", option: "loss.links" });
-      await expect(engineOnly.controls.network.bandwidth!(pairNodes, 100)).rejects.toMatchObject({ code: "FAULTLINE_FAULT_UNSUPPORTED", option: "bandwidth.links" });
+      await expect(engineOnly.controls.network.bandwidth!(pairNodes, 100)).rejects.toMatchObject({
+        code: "FAULTLINE_FAULT_UNSUPPORTED",
+        option: "bandwidth.links",
+      });
       const refused = await engineOnly.controls.network.partition!({ a: ["b"] }, pairNodes).catch((e: unknown) => e);
       expect(isFaultlineError(refused) && refused.code).toBe("FAULTLINE_FAULT_UNSUPPORTED");
       const { undo, mechanism } = await engineOnly.controls.network.partition!({ a: ["b"], b: ["a"] }, pairNodes);

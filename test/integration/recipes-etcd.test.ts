@@ -127,7 +127,10 @@ describeEtcd("recipes.etcd on provisioner process", () => {
 
   it("binds its client and peer ports on 127.0.0.1 only", () => {
     for (const [node, addresses] of listeningAddresses(cluster)) {
-      expect({ node, addresses: [...addresses].sort() }).toEqual({ node, addresses: [`127.0.0.1:${cluster.node(node).port("client")}`, `127.0.0.1:${cluster.node(node).port("peer")}`].sort() });
+      expect({ node, addresses: [...addresses].sort() }).toEqual({
+        node,
+        addresses: [`127.0.0.1:${cluster.node(node).port("client")}`, `127.0.0.1:${cluster.node(node).port("peer")}`].sort(),
+      });
     }
   });
 

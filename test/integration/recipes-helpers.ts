@@ -39,4 +39,3 @@ export async function eventually<T>(what: string | (() => string), ms: number, f
     await new Promise((r) => setTimeout(r, 200));
   }
 }
-

@@ -1,5 +1,18 @@
 import * as api from "../../src/index";
-import type { BandwidthOptions, ClockOptions, Cluster, DiskOptions, FailpointFaultOptions, HttpFaultOptions, LatencyOptions, LossOptions, PartitionOptions, ResourcesOptions, ScheduleOptions, SignalFaultOptions } from "../../src/index";
+import type {
+  BandwidthOptions,
+  ClockOptions,
+  Cluster,
+  DiskOptions,
+  FailpointFaultOptions,
+  HttpFaultOptions,
+  LatencyOptions,
+  LossOptions,
+  PartitionOptions,
+  ResourcesOptions,
+  ScheduleOptions,
+  SignalFaultOptions,
+} from "../../src/index";
 
 describe("the main entry", () => {
   it("exports by name: internals of the fault catalogue do not leak", () => {
@@ -12,7 +25,19 @@ describe("the main entry", () => {
   });
 
   it("types every fault kind's options (a missing export fails to compile)", () => {
-    const options: [SignalFaultOptions, PartitionOptions, LatencyOptions, LossOptions, BandwidthOptions, ClockOptions, DiskOptions, ResourcesOptions, FailpointFaultOptions, HttpFaultOptions, ScheduleOptions] = [
+    const options: [
+      SignalFaultOptions,
+      PartitionOptions,
+      LatencyOptions,
+      LossOptions,
+      BandwidthOptions,
+      ClockOptions,
+      DiskOptions,
+      ResourcesOptions,
+      FailpointFaultOptions,
+      HttpFaultOptions,
+      ScheduleOptions,
+    ] = [
       { node: "leader" },
       { isolate: "leader" },
       { latency: 100 },

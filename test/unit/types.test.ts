@@ -8,7 +8,10 @@ const root = join(__dirname, "..", "..");
 // wrong receiver fails here.
 describe("type tests", () => {
   it("compile exactly as test/types says", () => {
-    const result = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.types.json")], { encoding: "utf8", timeout: 120_000 });
+    const result = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.types.json")], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     expect(`${result.stdout}${result.stderr}`.trim()).toBe("");
     expect(result.status).toBe(0);
   }, 150_000);

@@ -9,7 +9,8 @@ import { receiverError } from "./cluster-receiver";
  */
 export async function toCompleteWithin(this: MatcherContext, received: unknown, budget: Duration): Promise<SyncExpectationResult> {
   const promise = typeof received === "function" ? Promise.resolve().then(received as () => unknown) : received;
-  if (!promise || typeof (promise as Promise<unknown>).then !== "function") throw receiverError("toCompleteWithin", "a promise or a function returning one", received);
+  if (!promise || typeof (promise as Promise<unknown>).then !== "function")
+    throw receiverError("toCompleteWithin", "a promise or a function returning one", received);
   const ms = toMs(budget, { option: "toCompleteWithin(budget)" });
   const started = monoNowMs();
   let outcome: "resolved" | "rejected" | undefined;

@@ -178,7 +178,12 @@ export class DockerNetworkControl {
     const access = this.requireNsenter();
     const target = this.options.container(node);
     if (!target) return NOTHING_TO_DO; // its next container gets the active faults when it starts
-    if (target.pid === undefined) throw new FaultlineError({ code: "FAULTLINE_PERMISSION", message: `no host pid for ${node}'s container: its engine runs on another machine`, hint: "faults inside containers need the engine on this machine (root on it)" });
+    if (target.pid === undefined)
+      throw new FaultlineError({
+        code: "FAULTLINE_PERMISSION",
+        message: `no host pid for ${node}'s container: its engine runs on another machine`,
+        hint: "faults inside containers need the engine on this machine (root on it)",
+      });
     const result = await runInNetns(access.nsenter, target.pid, argv, stdin);
     // A container that died a moment ago has no namespace left to change; its next container
     // gets the active faults when it starts.

@@ -70,7 +70,12 @@ export class RootfsBuilder {
 
   /** Adds a host file (or a directory, recursively) at the same path in the image. */
   addHostPath(absolute: string, depth = 0): void {
-    if (depth > 40) throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `too many levels of symbolic links resolving ${absolute}`, hint: "name a file whose symbolic links end in a real file" });
+    if (depth > 40)
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: `too many levels of symbolic links resolving ${absolute}`,
+        hint: "name a file whose symbolic links end in a real file",
+      });
     const parts = posix.normalize(absolute).split("/").filter(Boolean);
     let current = "/";
     for (let i = 0; i < parts.length; i++) {
@@ -86,7 +91,12 @@ export class RootfsBuilder {
         if (!this.entries.has(rel(next))) this.put({ type: "dir", path: rel(next), mode: stat.mode & 0o7777 });
         if (i === parts.length - 1) for (const child of readdirSync(next).sort()) this.addHostPath(join(next, child), depth);
       } else if (stat.isFile()) {
-        if (i !== parts.length - 1) throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `${next} is a file, not a directory`, hint: "check the path of the file to copy into the image" });
+        if (i !== parts.length - 1)
+          throw new FaultlineError({
+            code: "FAULTLINE_INVALID_OPTION",
+            message: `${next} is a file, not a directory`,
+            hint: "check the path of the file to copy into the image",
+          });
         if (!this.entries.has(rel(next))) {
           this.put({ type: "file", path: rel(next), mode: stat.mode & 0o7777, size: stat.size, source: next });
           this.bytes += stat.size;
@@ -101,7 +111,12 @@ export class RootfsBuilder {
   /** Adds a file from a host path at another image path (its parents are made as plain directories). */
   addHostFileAs(source: string, target: string): void {
     const stat = lstatSync(resolve(source));
-    if (!stat.isFile()) throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `${source} is not a regular file`, hint: "images from the host take regular files (binaries, libraries, configuration)" });
+    if (!stat.isFile())
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: `${source} is not a regular file`,
+        hint: "images from the host take regular files (binaries, libraries, configuration)",
+      });
     this.addParents(target);
     this.put({ type: "file", path: rel(target), mode: stat.mode & 0o7777, size: stat.size, source: resolve(source) });
     this.bytes += stat.size;

@@ -34,7 +34,12 @@ async function* generate(entries: Iterable<TarEntry>): AsyncGenerator<Buffer> {
         yield chunk as Buffer;
       }
     }
-    if (written !== entry.size) throw new FaultlineError({ code: "FAULTLINE_DOCKER", message: `tar: ${entry.path} changed size while archived (${entry.size} -> ${written} bytes)`, hint: "build the image again once nothing writes to the file" });
+    if (written !== entry.size)
+      throw new FaultlineError({
+        code: "FAULTLINE_DOCKER",
+        message: `tar: ${entry.path} changed size while archived (${entry.size} -> ${written} bytes)`,
+        hint: "build the image again once nothing writes to the file",
+      });
     const pad = (BLOCK - (written % BLOCK)) % BLOCK;
     if (pad) yield Buffer.alloc(pad);
   }
@@ -124,6 +129,11 @@ function header(h: Header): Buffer {
 
 function octal(block: Buffer, offset: number, length: number, value: number): void {
   const text = value.toString(8);
-  if (text.length > length - 1) throw new FaultlineError({ code: "FAULTLINE_DOCKER", message: `tar: value ${value} does not fit a ${length}-byte field`, hint: "files above 8 GiB and paths beyond the tar format's limits cannot go into an image" });
+  if (text.length > length - 1)
+    throw new FaultlineError({
+      code: "FAULTLINE_DOCKER",
+      message: `tar: value ${value} does not fit a ${length}-byte field`,
+      hint: "files above 8 GiB and paths beyond the tar format's limits cannot go into an image",
+    });
   block.write(`${text.padStart(length - 1, "0")}\0`, offset, length, "ascii");
 }

@@ -16,12 +16,21 @@ export class ChainNames {
 
   constructor(readonly prefix: string) {
     if (!/^fl-[a-z0-9-]+$/i.test(prefix))
-      throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `chain prefix ${JSON.stringify(prefix)} must start with fl- and hold only letters, digits and dashes`, hint: "faultline names its own chains fl-<run>-…" });
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: `chain prefix ${JSON.stringify(prefix)} must start with fl- and hold only letters, digits and dashes`,
+        hint: "faultline names its own chains fl-<run>-…",
+      });
   }
 
   next(kind: ChainKind): string {
     const name = `${this.prefix}-${kind}${++this.serial}`;
-    if (name.length > MAX_CHAIN_NAME) throw new FaultlineError({ code: "FAULTLINE_INVALID_OPTION", message: `chain name ${name} exceeds ${MAX_CHAIN_NAME} characters`, hint: "use shorter node names (iptables chain names hold 28 characters)" });
+    if (name.length > MAX_CHAIN_NAME)
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: `chain name ${name} exceeds ${MAX_CHAIN_NAME} characters`,
+        hint: "use shorter node names (iptables chain names hold 28 characters)",
+      });
     return name;
   }
 }

@@ -59,7 +59,6 @@ function mountAt(dir: string, pid: number | "self"): string | undefined {
   return type;
 }
 
-
 async function readonly(c: DiskSetup, node: Node): Promise<Applied> {
   if (!isRoot()) return withoutWriteBits(c, node);
   const ns = namespaceOf(node);
@@ -207,7 +206,6 @@ function fill(c: DiskSetup, node: Node): Applied {
   const detail = inContainer ? " (the container's tmpfs: a restart of the node gives it a new, empty one)" : "";
   return { mechanism: inContainer ? "tmpfs ballast (container)" : "tmpfs ballast", detail, undo };
 }
-
 
 /**
  * Read-only and full data dirs of nodes on this machine: mounts made in each node's own mount

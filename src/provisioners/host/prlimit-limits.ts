@@ -9,7 +9,13 @@ import type { Node } from "../../cluster/node-types";
 function prlimit(args: string[], cluster: string, node: string): string {
   const result = spawnSync("prlimit", args, { encoding: "utf8" });
   if (result.status !== 0) {
-    throw new FaultlineError({ code: "FAULTLINE_FAULT_FAILED", message: `prlimit ${args.join(" ")} failed: ${(result.stderr || result.error?.message || "").trim()}`, hint: "a process's limits can be changed by its own user or by root", cluster, node });
+    throw new FaultlineError({
+      code: "FAULTLINE_FAULT_FAILED",
+      message: `prlimit ${args.join(" ")} failed: ${(result.stderr || result.error?.message || "").trim()}`,
+      hint: "a process's limits can be changed by its own user or by root",
+      cluster,
+      node,
+    });
   }
   return result.stdout;
 }
@@ -17,7 +23,9 @@ function prlimit(args: string[], cluster: string, node: string): string {
 /** The real uid a process runs as (/proc/<pid>/status), if readable. */
 function uidOf(pid: number): number | undefined {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("Uid:"));
+    const line = readFileSync(`/proc/${pid}/status`, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("Uid:"));
     return line ? Number(line.split(/\s+/)[1]) : undefined;
   } catch {
     return undefined;
@@ -32,7 +40,8 @@ function uidOf(pid: number): number | undefined {
 export function hostLimits(cluster: string): LimitsControl {
   return {
     async lower(nodes: readonly Node[], wanted: Partial<Record<LimitName, number>>): Promise<Applied> {
-      if (!which("prlimit")) throw new FaultlineError({ code: "FAULTLINE_REQUIREMENT_MISSING", message: "resource faults need prlimit", hint: installHint("prlimit"), cluster });
+      if (!which("prlimit"))
+        throw new FaultlineError({ code: "FAULTLINE_REQUIREMENT_MISSING", message: "resource faults need prlimit", hint: installHint("prlimit"), cluster });
       const limits = Object.entries(wanted).filter((e): e is [LimitName, number] => e[1] !== undefined);
       const restore: Array<{ pid: number; start?: string; name: string; soft: string; node: string }> = [];
       const undo = async (): Promise<void> => {
@@ -50,13 +59,29 @@ export function hostLimits(cluster: string): LimitsControl {
       };
       try {
         for (const node of nodes) {
-          if (!node.pid) throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "the node has no process to limit", hint: "start it first", cluster: cluster, node: node.name });
+          if (!node.pid)
+            throw new FaultlineError({
+              code: "FAULTLINE_NODE_STATE",
+              message: "the node has no process to limit",
+              hint: "start it first",
+              cluster: cluster,
+              node: node.name,
+            });
           if (wanted.nproc !== undefined && uidOf(node.pid) === 0) {
-            throw new FaultlineError({ code: "FAULTLINE_FAULT_UNSUPPORTED", message: "nproc limits are not enforced for processes running as root, and this node runs as root", hint: "run the node as another user, or limit nofile instead", cluster: cluster, node: node.name, option: "resources.nproc" });
+            throw new FaultlineError({
+              code: "FAULTLINE_FAULT_UNSUPPORTED",
+              message: "nproc limits are not enforced for processes running as root, and this node runs as root",
+              hint: "run the node as another user, or limit nofile instead",
+              cluster: cluster,
+              node: node.name,
+              option: "resources.nproc",
+            });
           }
           const start = processStartTime(node.pid);
           for (const [name, value] of limits) {
-            const [soft] = prlimit(["--pid", String(node.pid), `--${name}`, "--raw", "--noheadings", "--output", "SOFT"], cluster, node.name).trim().split(/\s+/);
+            const [soft] = prlimit(["--pid", String(node.pid), `--${name}`, "--raw", "--noheadings", "--output", "SOFT"], cluster, node.name)
+              .trim()
+              .split(/\s+/);
             prlimit(["--pid", String(node.pid), `--${name}=${value}:`], cluster, node.name);
             restore.push({ pid: node.pid, start, name, soft: soft!, node: node.name });
           }

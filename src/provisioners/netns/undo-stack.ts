@@ -35,7 +35,11 @@ export class UndoStack {
     if (index < 0) return;
     const result = await runCommand(entry.argv);
     if (result.code !== 0 && !isAlreadyGone(result)) {
-      throw new FaultlineError({ code: "FAULTLINE_TEARDOWN", message: `could not remove ${entry.label}: \`${entry.argv.join(" ")}\` exited ${result.code}: ${result.stderr}`, hint: "the run's watchdog retries when the run ends; run npx faultline doctor to see what this machine allows" });
+      throw new FaultlineError({
+        code: "FAULTLINE_TEARDOWN",
+        message: `could not remove ${entry.label}: \`${entry.argv.join(" ")}\` exited ${result.code}: ${result.stderr}`,
+        hint: "the run's watchdog retries when the run ends; run npx faultline doctor to see what this machine allows",
+      });
     }
     this.forget(entry);
   }

@@ -181,7 +181,13 @@ describe("bad cluster specs refused while provisioning", () => {
     ["a command that returns numbers", spec({ command: (() => [process.execPath, 5]) as never }), "FAULTLINE_INVALID_OPTION", "command", "5"],
     ["a missing binary", spec({ command: () => ["/nonexistent/faultline-bin", "--x"] }), "FAULTLINE_BINARY_NOT_FOUND", "command", "/nonexistent/faultline-bin"],
     ["a binary not on PATH", spec({ command: () => ["faultline-no-such-binary"] }), "FAULTLINE_BINARY_NOT_FOUND", "command", "faultline-no-such-binary"],
-    ["a node that exits at once", spec({ ports: ["http"], command: () => [process.execPath, "-e", "process.exit(3)"] }), "FAULTLINE_NODE_EXITED", undefined, "3"],
+    [
+      "a node that exits at once",
+      spec({ ports: ["http"], command: () => [process.execPath, "-e", "process.exit(3)"] }),
+      "FAULTLINE_NODE_EXITED",
+      undefined,
+      "3",
+    ],
     ["an env function returning a string", spec({ env: (() => "A=1") as never }), "FAULTLINE_INVALID_OPTION", "env", '"A=1"'],
   ];
 

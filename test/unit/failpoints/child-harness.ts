@@ -20,7 +20,10 @@ export function transpileFailpoints(): string {
   const files = SOURCES.flatMap((entry) => {
     const full = path.join(ROOT, entry);
     return fs.statSync(full).isDirectory()
-      ? fs.readdirSync(full).filter((f) => f.endsWith(".ts")).map((f) => path.join(entry, f))
+      ? fs
+          .readdirSync(full)
+          .filter((f) => f.endsWith(".ts"))
+          .map((f) => path.join(entry, f))
       : [entry];
   });
   for (const file of files) {

@@ -126,10 +126,9 @@ describe("failpoints in a separate node process", () => {
   });
 
   it("stays alive through a sleep() failpoint instead of exiting mid-delay", async () => {
-    const child = start(
-      'const { failpoint } = require(process.env.FAILPOINTS_MODULE); failpoint("boot").then(() => console.log("after sleep"));',
-      { FAULTLINE_FAILPOINTS: "boot=sleep(150)" },
-    );
+    const child = start('const { failpoint } = require(process.env.FAILPOINTS_MODULE); failpoint("boot").then(() => console.log("after sleep"));', {
+      FAULTLINE_FAILPOINTS: "boot=sleep(150)",
+    });
     const started = Date.now();
     expect((await child.exited).code).toBe(0);
     expect(child.stdout()).toContain("after sleep");

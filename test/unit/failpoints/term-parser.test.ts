@@ -108,9 +108,7 @@ describe("parseFailpointList", () => {
   });
 
   it("names the variable and the entry when one is malformed", () => {
-    expect(() => parseFailpointList("a=return(1);oops", "FAULTLINE_FAILPOINTS")).toThrow(
-      /FAULTLINE_FAILPOINTS: expected <name>=<terms>, received "oops"/,
-    );
+    expect(() => parseFailpointList("a=return(1);oops", "FAULTLINE_FAILPOINTS")).toThrow(/FAULTLINE_FAILPOINTS: expected <name>=<terms>, received "oops"/);
     expect(() => parseFailpointList("a=retrun", "FAULTLINE_FAILPOINTS")).toThrow(/failpoint "a": .*unknown action "retrun"/);
   });
 });

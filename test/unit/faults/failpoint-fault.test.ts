@@ -61,10 +61,16 @@ describe("failpointFault in the test process", () => {
   });
 
   it("draws probabilities from the fault context's random source (seeded schedules)", async () => {
-    const always = await failpointFault({ name: "p", term: "50%return(1)" }).apply(undefined, context(() => 0));
+    const always = await failpointFault({ name: "p", term: "50%return(1)" }).apply(
+      undefined,
+      context(() => 0),
+    );
     expect([await failpoint("p"), await failpoint("p")]).toEqual([1, 1]);
     await always.heal();
-    const never = await failpointFault({ name: "p", term: "50%return(1)" }).apply(undefined, context(() => 0.99));
+    const never = await failpointFault({ name: "p", term: "50%return(1)" }).apply(
+      undefined,
+      context(() => 0.99),
+    );
     expect([await failpoint("p"), await failpoint("p")]).toEqual([undefined, undefined]);
     await never.heal();
   });
@@ -78,9 +84,7 @@ describe("failpointFault options", () => {
   });
 
   it.each(["", "has space", "a=b", 42])("rejects the name %j", (name) => {
-    expect(() => failpointFault({ name: name as string, term: "off" })).toThrow(
-      expect.objectContaining({ code: "FAULTLINE_INVALID_OPTION", option: "name" }),
-    );
+    expect(() => failpointFault({ name: name as string, term: "off" })).toThrow(expect.objectContaining({ code: "FAULTLINE_INVALID_OPTION", option: "name" }));
   });
 
   it("needs a cluster to find a node by name", async () => {

@@ -86,7 +86,13 @@ describe("faulty()", () => {
 
   it("hangs for good with timeout(Infinity)", async () => {
     const storage = faulty(new Storage(), modes.timeout(Infinity));
-    const settled = await Promise.race([storage.get("a").then(() => "settled", () => "settled"), new Promise((r) => setTimeout(() => r("pending"), 50))]);
+    const settled = await Promise.race([
+      storage.get("a").then(
+        () => "settled",
+        () => "settled",
+      ),
+      new Promise((r) => setTimeout(() => r("pending"), 50)),
+    ]);
     expect(settled).toBe("pending");
   });
 

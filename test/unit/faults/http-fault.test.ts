@@ -201,9 +201,7 @@ describe("httpFault", () => {
     expect(httpFault({ origin: "http://storage.test", path: "/v1/*", method: "get", error: "ECONNRESET" }).describe()).toBe(
       "http GET http://storage.test/v1/* -> ECONNRESET",
     );
-    expect(httpFault({ origin: "http://storage.test", delay: "2s", status: 200 }).describe()).toBe(
-      "http * http://storage.test -> 200 after 2000ms",
-    );
+    expect(httpFault({ origin: "http://storage.test", delay: "2s", status: 200 }).describe()).toBe("http * http://storage.test -> 200 after 2000ms");
   });
 
   it.each<[HttpFaultOptions, string]>([

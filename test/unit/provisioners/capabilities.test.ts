@@ -75,7 +75,10 @@ describe("the capability table", () => {
   });
 
   it("gives a fault the backend's reason when a control is missing", async () => {
-    const error = await faults.clock({ node: "n1", offset: "-1m" }).apply(targetWith(controlsOf("docker")), { id: "clock-1", random: Math.random }).catch((e: unknown) => e);
+    const error = await faults
+      .clock({ node: "n1", offset: "-1m" })
+      .apply(targetWith(controlsOf("docker")), { id: "clock-1", random: Math.random })
+      .catch((e: unknown) => e);
     const entry = CAPABILITIES.docker.clock;
     if (isSupported(entry)) throw new Error("the table says docker moves clocks: this test needs a backend without a clock control");
     expect(isFaultlineError(error) && { code: error.code, message: error.message, hint: error.hint }).toEqual({
@@ -88,7 +91,10 @@ describe("the capability table", () => {
   it("says what to add when a backend could do it and the cluster did not ask (clock without clock: true)", async () => {
     const controls = controlsOf("process", { ...SPEC, clock: false });
     expect(controls.clock).toBeUndefined();
-    const error = await faults.clock({ node: "n1", offset: "-1m" }).apply(targetWith(controls), { id: "clock-2", random: Math.random }).catch((e: unknown) => e);
+    const error = await faults
+      .clock({ node: "n1", offset: "-1m" })
+      .apply(targetWith(controls), { id: "clock-2", random: Math.random })
+      .catch((e: unknown) => e);
     expect(isFaultlineError(error) && error.code).toBe("FAULTLINE_FAULT_UNSUPPORTED");
     expect((error as Error).message).toMatch(/clock: true/);
   });
@@ -97,7 +103,10 @@ describe("the capability table", () => {
     const entry = CAPABILITIES.process.loss;
     expect(isSupported(entry) ? undefined : entry.fallback).toMatch(/connection-level/);
     // The fallback needs proxies; a target with none is refused with the proxy error, not faked.
-    const error = await faults.loss({ probability: 0.5 }).apply(targetWith(controlsOf("process")), { id: "loss-1", random: Math.random }).catch((e: unknown) => e);
+    const error = await faults
+      .loss({ probability: 0.5 })
+      .apply(targetWith(controlsOf("process")), { id: "loss-1", random: Math.random })
+      .catch((e: unknown) => e);
     expect(isFaultlineError(error) && error.code).toBe("FAULTLINE_FAULT_UNSUPPORTED");
     expect((error as Error).message).toMatch(/no fault proxy/);
   });

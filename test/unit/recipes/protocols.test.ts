@@ -22,7 +22,14 @@ async function dribble(socket: Socket, text: string): Promise<void> {
 describe("RespClient", () => {
   it("parses every RESP2 reply type, even split byte by byte, in request order", async () => {
     const { address, server } = await serve((socket) => {
-      socket.once("data", () => void dribble(socket, "+OK\r\n:42\r\n$5\r\nhé\r\n\r\n$-1\r\n*3\r\n$1\r\na\r\n:1\r\n*1\r\n+x\r\n-READONLY You can't write against a read only replica.\r\n"));
+      socket.once(
+        "data",
+        () =>
+          void dribble(
+            socket,
+            "+OK\r\n:42\r\n$5\r\nhé\r\n\r\n$-1\r\n*3\r\n$1\r\na\r\n:1\r\n*1\r\n+x\r\n-READONLY You can't write against a read only replica.\r\n",
+          ),
+      );
     });
     const client = await RespClient.connect(address);
     try {
@@ -66,7 +73,9 @@ describe("NatsClient", () => {
         if (sub && seen.includes("PUB ask")) {
           seen = "";
           const head = "NATS/1.0\r\nNats-Msg-Id: m1\r\n\r\n";
-          say(`MSG ${sub[1]} ${sub[2]} 5\r\nhello\r\nHMSG orders.new ${sub[2]} $JS.ACK.S.c.1.7.1.0.0 ${head.length} ${head.length + 2}\r\n${head}hi\r\nHMSG ${sub[1]} ${sub[2]}  16 16\r\nNATS/1.0 404 x\r\n\r\n\r\n`);
+          say(
+            `MSG ${sub[1]} ${sub[2]} 5\r\nhello\r\nHMSG orders.new ${sub[2]} $JS.ACK.S.c.1.7.1.0.0 ${head.length} ${head.length + 2}\r\n${head}hi\r\nHMSG ${sub[1]} ${sub[2]}  16 16\r\nNATS/1.0 404 x\r\n\r\n\r\n`,
+          );
         }
       });
     });
