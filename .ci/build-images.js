@@ -20,7 +20,7 @@ const IMAGES = [
 
 async function main() {
   const { buildImageFromHost } = require(join(dist, "provisioners/docker/image-from-host.js"));
-  const { which } = require(join(dist, "provisioners/which.js"));
+  const { which } = require(join(dist, "common/which.js"));
   for (const image of IMAGES) {
     const binaries = [...image.binaries, ...image.optional.filter((name) => which(name))];
     const started = Date.now();
