@@ -2,7 +2,7 @@ import { connect } from "node:net";
 import { request } from "node:http";
 import { spawn } from "node:child_process";
 import { timers } from "../common/timers";
-import { FaultlineError, describeValue } from "../common/errors";
+import { FaultlineError, describeValue, errorReason } from "../common/errors";
 import { toMs, type Duration } from "../common/duration";
 import type { Node, Probe } from "./types";
 
@@ -11,6 +11,14 @@ export type NamedProbe = Probe & { readonly description: string };
 
 function named(description: string, probe: Probe): NamedProbe {
   return Object.assign(probe, { description });
+}
+
+/**
+ * A probe's finding that a node or cluster is not (yet) as it should be. Ready, healthy and
+ * leader probes throw it; readiness and health budgets retry until they run out, then quote it.
+ */
+export function probeFailed(message: string, where: { cluster?: string; node?: string; cause?: unknown } = {}): FaultlineError {
+  return new FaultlineError({ code: "FAULTLINE_PROBE_FAILED", message, ...where });
 }
 
 /** A probe's port is a name from the cluster's `ports`; a number or typo would fail every probe until readyTimeout. */
@@ -28,7 +36,11 @@ function checkPortName(probe: string, port: unknown): void {
 function tcp(port: string, options: { timeout?: Duration } = {}): NamedProbe {
   checkPortName("probes.tcp", port);
   const timeout = toMs(options.timeout ?? "2s", { option: "probes.tcp timeout", positive: true });
-  return named(`tcp(${port})`, (node) => tcpConnect(node.host, node.port(port), timeout));
+  return named(`tcp(${port})`, (node) =>
+    tcpConnect(node.host, node.port(port), timeout).catch((error: unknown) => {
+      throw probeFailed(`no TCP connection on port "${port}": ${errorReason(error)}`, { cluster: node.cluster, node: node.name, cause: error });
+    }),
+  );
 }
 
 export function tcpConnect(host: string, port: number, timeoutMs: number): Promise<void> {
@@ -77,11 +89,19 @@ function http(options: HttpProbeOptions): NamedProbe {
   }
   const timeout = toMs(options.timeout ?? "2s", { option: "probes.http timeout", positive: true });
   return named(`http(${options.port} ${path})`, async (node) => {
-    const { status, body } = await httpGet(node.host, node.port(options.port), path, timeout);
+    const { status, body } = await nodeHttpGet(node, options.port, path, timeout);
     const expected = options.status ?? ((s: number) => s >= 200 && s < 300);
     const ok = typeof expected === "number" ? status === expected : expected(status);
-    if (!ok) throw new Error(`GET ${path} answered ${status}: ${body.slice(0, 200)}`);
-    if (options.body && options.body(body) === false) throw new Error(`GET ${path} body not ready: ${body.slice(0, 200)}`);
+    const where = { cluster: node.cluster, node: node.name };
+    if (!ok) throw probeFailed(`GET ${path} answered ${status}: ${body.slice(0, 200)}`, where);
+    if (options.body && options.body(body) === false) throw probeFailed(`GET ${path} body not ready: ${body.slice(0, 200)}`, where);
+  });
+}
+
+/** httpGet on a node's own port (named in `ports`); a refused or timed-out request is a probe failure of that node. */
+export function nodeHttpGet(node: Node, port: string, path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return httpGet(node.host, node.port(port), path, timeoutMs).catch((error: unknown) => {
+    throw probeFailed(`GET ${path} on port "${port}" failed: ${errorReason(error)}`, { cluster: node.cluster, node: node.name, cause: error });
   });
 }
 
@@ -117,7 +137,8 @@ function log(pattern: RegExp): NamedProbe {
     });
   }
   return named(`log(${pattern})`, async (node) => {
-    if (!node.logs.tail(Infinity).some((line) => pattern.test(line))) throw new Error(`no log line matches ${pattern} yet`);
+    if (!node.logs.tail(Infinity).some((line) => pattern.test(line)))
+      throw probeFailed(`no log line matches ${pattern} yet`, { cluster: node.cluster, node: node.name });
   });
 }
 
@@ -139,7 +160,7 @@ function command(argv: string[] | ((node: Node) => string[]), options: { timeout
       child.once("exit", (code, signal) => {
         timers.clearTimeout(timer);
         if (code === 0) resolve();
-        else reject(new Error(`${args.join(" ")} exited ${signal ?? code}: ${output.trim().slice(-300)}`));
+        else reject(probeFailed(`${args.join(" ")} exited ${signal ?? code}: ${output.trim().slice(-300)}`, { cluster: node.cluster, node: node.name }));
       });
     });
   });

@@ -55,6 +55,10 @@ export const ERROR_CATALOGUE = {
     meaning: "a node did not stop after its graceful signal and SIGKILL",
     hint: "a process stuck in the kernel (D state) cannot be killed: see the node's state in the message",
   },
+  FAULTLINE_PROBE_FAILED: {
+    meaning: "a ready, healthy or leader probe found a node or cluster not (yet) as it should be",
+    hint: "probes fail until the system settles: read the answer in the message and the node's log",
+  },
   FAULTLINE_HEALTH_TIMEOUT: { meaning: "the cluster did not become healthy within the budget", hint: "see the node logs and timeline below" },
   FAULTLINE_NOT_STEADY: {
     meaning: "a fault was to be applied to a cluster that was not in steady state",
@@ -129,6 +133,8 @@ export interface FaultlineErrorOptions {
 
 export class FaultlineError extends Error {
   readonly code: ErrorCode;
+  /** What failed and where, without code, hint or details: for quoting inside another message. */
+  readonly reason: string;
   readonly hint: string;
   readonly cluster?: string;
   readonly node?: string;
@@ -143,14 +149,15 @@ export class FaultlineError extends Error {
     ]
       .filter(Boolean)
       .join(", ");
-    let text = `${options.code}: ${options.message}`;
-    if (where) text += ` [${where}]`;
+    const reason = where ? `${options.message} [${where}]` : options.message;
+    let text = `${options.code}: ${reason}`;
     const hint = options.hint ?? ERROR_CATALOGUE[options.code].hint;
     text += `\n  Hint: ${hint}`;
     if (options.details) text += `\n${options.details}`;
     super(text, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = "FaultlineError";
     this.code = options.code;
+    this.reason = reason;
     this.hint = hint;
     this.cluster = options.cluster;
     this.node = options.node;
@@ -163,6 +170,17 @@ export class FaultlineError extends Error {
 /** True for any error faultline threw, whichever module registry created it. */
 export function isFaultlineError(error: unknown): error is FaultlineError {
   return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MARK] === true;
+}
+
+/**
+ * An error's message as a clause of another message: a faultline error's reason (without its
+ * code, hint and details, which the outer error has its own of), any other error's message.
+ */
+export function errorReason(error: unknown): string {
+  if (isFaultlineError(error)) return error.reason;
+  // Not `instanceof Error`: Node's own errors come from another realm than a Jest test's.
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === "string" ? message : String(error);
 }
 
 /** Formats a value for an "expected X, received Y" message. */

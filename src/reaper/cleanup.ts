@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Resource } from "./registry";
 import { Registry, resourceKey } from "./registry";
-import { FaultlineError } from "../common/errors";
+import { FaultlineError, errorReason, isFaultlineError } from "../common/errors";
 import { timers } from "../common/timers";
 import { processState } from "./process-identity";
 import { isAlreadyGone, undoCommandProblem } from "./undo-command";
@@ -100,19 +100,35 @@ function ignoreGone(error: { statusCode?: number; message?: string }): void {
   throw error;
 }
 
-/** Removes one resource. Throws on failure. */
+/**
+ * What removing one registered object failed with (the object stays registered). The message
+ * does not name the object: the cleanup report, which quotes it, does.
+ */
+function removalFailed(message: string, cause?: unknown): FaultlineError {
+  return new FaultlineError({ code: "FAULTLINE_TEARDOWN", message, cause });
+}
+
+/** Removes one resource. Throws FAULTLINE_TEARDOWN on failure. */
 export async function removeResource(resource: Resource): Promise<void> {
+  try {
+    await removeOne(resource);
+  } catch (error) {
+    throw isFaultlineError(error) ? error : removalFailed(errorReason(error), error);
+  }
+}
+
+async function removeOne(resource: Resource): Promise<void> {
   switch (resource.kind) {
     case "process-group":
       killGroup(resource.pgid, resource.start);
       return;
     case "command": {
       const problem = undoCommandProblem(resource.argv);
-      if (problem) throw new Error(`refused to run \`${resource.argv.join(" ")}\`: ${problem}`);
+      if (problem) throw removalFailed(`refused to run \`${resource.argv.join(" ")}\`: ${problem}`);
       const result = spawnSync(resource.argv[0]!, resource.argv.slice(1), { stdio: "pipe", timeout: 10_000, encoding: "utf8" });
-      if (result.error) throw result.error;
+      if (result.error) throw removalFailed(`\`${resource.argv.join(" ")}\` could not run: ${result.error.message}`, result.error);
       if (result.status !== 0 && !isAlreadyGone(result.stderr)) {
-        throw new Error(`\`${resource.argv.join(" ")}\` exited ${result.status ?? result.signal}: ${result.stderr.trim().split("\n").slice(-2).join(" ")}`);
+        throw removalFailed(`\`${resource.argv.join(" ")}\` exited ${result.status ?? result.signal}: ${result.stderr.trim().split("\n").slice(-2).join(" ")}`);
       }
       return;
     }
@@ -141,7 +157,7 @@ export async function cleanupRun(runDir: string): Promise<CleanupReport> {
         registry.remove(resourceKey(resource));
         report.removed.push(resource.label);
       } catch (error) {
-        failed.push({ resource, error: String((error as Error).message ?? error) });
+        failed.push({ resource, error: errorReason(error) });
       }
     }
     pending = failed.map((f) => f.resource);

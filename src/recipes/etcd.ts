@@ -1,7 +1,7 @@
 import { defineCluster } from "../cluster/define-cluster";
-import { httpGet, probes } from "../cluster/probes";
+import { nodeHttpGet, probeFailed, probes } from "../cluster/probes";
 import type { Duration } from "../common/duration";
-import { FaultlineError, describeValue } from "../common/errors";
+import { FaultlineError, describeValue, errorReason } from "../common/errors";
 import type { Cluster, ClusterDefinition, Node, ProvisionerKind } from "../cluster/types";
 import { EtcdClient, etcdClient, type EtcdStatus } from "./etcd-client";
 
@@ -63,16 +63,24 @@ async function leader(cluster: Cluster): Promise<Node | undefined> {
 async function healthy(cluster: Cluster): Promise<boolean> {
   const all = await statuses(cluster);
   const down = all.filter((s) => !s.status);
-  if (down.length) throw new Error(`members not answering: ${down.map((s) => `${s.node.name} (${s.error?.message})`).join(", ")}`);
+  if (down.length) {
+    throw probeFailed(`members not answering: ${down.map((s) => `${s.node.name} (${errorReason(s.error)})`).join(", ")}`, {
+      cluster: cluster.name,
+      node: down.length === 1 ? down[0]!.node.name : undefined,
+    });
+  }
   const leaders = new Set(all.map((s) => s.status!.leader));
   const ids = new Set(all.map((s) => s.status!.memberId));
   const [only] = leaders;
   if (leaders.size !== 1 || only === "0" || !ids.has(only!)) {
-    throw new Error(`members disagree on the leader: ${all.map((s) => `${s.node.name}→${s.status!.leader}@${s.status!.raftTerm}`).join(", ")}`);
+    throw probeFailed(`members disagree on the leader: ${all.map((s) => `${s.node.name}→${s.status!.leader}@${s.status!.raftTerm}`).join(", ")}`, {
+      cluster: cluster.name,
+    });
   }
   for (const node of cluster.nodes) {
-    const { status, body } = await httpGet(node.host, node.port("client"), "/health", 2000);
-    if (status !== 200 || !/"health"\s*:\s*"true"/.test(body)) throw new Error(`${node.name} /health answered ${status}: ${body.trim()}`);
+    const { status, body } = await nodeHttpGet(node, "client", "/health", 2000);
+    if (status !== 200 || !/"health"\s*:\s*"true"/.test(body))
+      throw probeFailed(`${node.name} /health answered ${status}: ${body.trim()}`, { cluster: cluster.name, node: node.name });
   }
   return true;
 }

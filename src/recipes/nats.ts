@@ -1,5 +1,5 @@
 import { defineCluster } from "../cluster/define-cluster";
-import { httpGet, probes } from "../cluster/probes";
+import { nodeHttpGet, probeFailed, probes } from "../cluster/probes";
 import type { Cluster, ClusterDefinition, Node, ProvisionerKind } from "../cluster/types";
 import type { Duration } from "../common/duration";
 import { which } from "../common/which";
@@ -27,13 +27,13 @@ function natsBinary(): string {
 }
 
 async function monitor(node: Node, path: string): Promise<{ status: number; body: string }> {
-  return httpGet(node.host, node.port("monitor"), path, 1000);
+  return nodeHttpGet(node, "monitor", path, 1000);
 }
 
 /** The JetStream meta leader a server names in /jsz ("" when it knows none). */
 async function metaLeaderOf(node: Node): Promise<string> {
   const { status, body } = await monitor(node, "/jsz");
-  if (status !== 200) throw new Error(`${node.name} /jsz answered ${status}: ${body.trim()}`);
+  if (status !== 200) throw probeFailed(`${node.name} /jsz answered ${status}: ${body.trim()}`, { cluster: node.cluster, node: node.name });
   return (JSON.parse(body) as { meta_cluster?: { leader?: string } }).meta_cluster?.leader ?? "";
 }
 
@@ -59,12 +59,14 @@ async function leader(cluster: Cluster): Promise<Node | undefined> {
 async function healthy(cluster: Cluster, jetstream: boolean): Promise<boolean> {
   for (const node of cluster.nodes) {
     const { status, body } = await monitor(node, "/healthz");
-    if (status !== 200) throw new Error(`${node.name} /healthz answered ${status}: ${body.trim()}`);
+    if (status !== 200) throw probeFailed(`${node.name} /healthz answered ${status}: ${body.trim()}`, { cluster: cluster.name, node: node.name });
   }
   if (!jetstream) return true;
   const leaders = await Promise.all(cluster.nodes.map(metaLeaderOf));
   if (new Set(leaders).size !== 1 || !leaders[0])
-    throw new Error(`servers disagree on the JetStream meta leader: ${cluster.nodes.map((n, i) => `${n.name}→${leaders[i] || "none"}`).join(", ")}`);
+    throw probeFailed(`servers disagree on the JetStream meta leader: ${cluster.nodes.map((n, i) => `${n.name}→${leaders[i] || "none"}`).join(", ")}`, {
+      cluster: cluster.name,
+    });
   return true;
 }
 

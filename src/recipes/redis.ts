@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineCluster } from "../cluster/define-cluster";
+import { probeFailed } from "../cluster/probes";
 import type { Cluster, ClusterDefinition, Node, ProvisionerKind } from "../cluster/types";
 import type { Duration } from "../common/duration";
-import { FaultlineError, describeValue } from "../common/errors";
+import { FaultlineError, describeValue, errorReason } from "../common/errors";
 import { RespClient, redisCommand, type RespValue } from "./resp-client";
 
 export interface RedisRecipeOptions {
@@ -97,35 +98,57 @@ async function healthy(cluster: Cluster, masterName: string): Promise<boolean> {
   const views = (await sentinelViews(cluster, masterName)).filter((v) => running(v.sentinel));
   const named = new Set(views.map((v) => v.primary ?? `(${v.error?.message ?? "no answer"})`));
   if (named.size !== 1 || views.some((v) => !v.primary))
-    throw new Error(`sentinels disagree on the primary: ${views.map((v) => `${v.sentinel.name}→${v.primary ?? v.error?.message}`).join(", ")}`);
+    throw probeFailed(`sentinels disagree on the primary: ${views.map((v) => `${v.sentinel.name}→${v.primary ?? errorReason(v.error)}`).join(", ")}`, {
+      cluster: cluster.name,
+    });
   const [address] = named;
   const primary = cluster.nodes.find((n) => !isSentinel(n) && own(n) === address);
-  if (!primary) throw new Error(`sentinels name ${address}, which is no node of the cluster`);
-  for (const v of views) await redisCommand(direct(v.sentinel), ["SENTINEL", "ckquorum", masterName]);
-  const primaryRole = await role(primary);
-  if (primaryRole[0] !== "master") throw new Error(`${primary.name} is the sentinels' primary but answers ROLE ${JSON.stringify(primaryRole)}`);
+  if (!primary) throw probeFailed(`sentinels name ${address}, which is no node of the cluster`, { cluster: cluster.name });
+  for (const v of views) await probeCommand(cluster, v.sentinel, ["SENTINEL", "ckquorum", masterName]);
+  const primaryRole = (await probeCommand(cluster, primary, ["ROLE"])) as RespValue[];
+  if (primaryRole[0] !== "master")
+    throw probeFailed(`${primary.name} is the sentinels' primary but answers ROLE ${JSON.stringify(primaryRole)}`, {
+      cluster: cluster.name,
+      node: primary.name,
+    });
   const replicas = cluster.nodes.filter((n) => !isSentinel(n) && n !== primary && running(n));
-  if (replicas.length === 0) throw new Error(`${primary.name} has no running replica`);
+  if (replicas.length === 0) throw probeFailed(`${primary.name} has no running replica`, { cluster: cluster.name, node: primary.name });
   for (const node of replicas) {
-    const [kind, host, port, state] = await role(node);
-    if (kind !== "slave" || `${host}:${port}` !== address || state !== "connected")
-      throw new Error(`${node.name} is not a connected replica of ${primary.name}: ROLE ${JSON.stringify([kind, host, port, state])}`);
+    const [kind, host, port, state] = (await probeCommand(cluster, node, ["ROLE"])) as RespValue[];
+    if (kind !== "slave" || `${host}:${port}` !== address || state !== "connected") {
+      throw probeFailed(`${node.name} is not a connected replica of ${primary.name}: ROLE ${JSON.stringify([kind, host, port, state])}`, {
+        cluster: cluster.name,
+        node: node.name,
+      });
+    }
   }
   // Sentinel learns replicas from the primary's INFO, every 10 s. A replica it has not seen yet
   // is one it cannot promote, nor move to a new primary after a failover, so until every
   // sentinel lists every replica as up, a primary failure would not be survived as designed.
   for (const v of views) {
-    const known = await sentinelReplicas(v.sentinel, masterName);
+    const known = sentinelReplicas((await probeCommand(cluster, v.sentinel, ["SENTINEL", "REPLICAS", masterName])) as string[][]);
     const unknown = replicas.filter((node) => !known.has(own(node)));
-    if (unknown.length > 0)
-      throw new Error(`${v.sentinel.name} does not yet list ${unknown.map((n) => n.name).join(", ")} as a replica of ${primary.name} that is up`);
+    if (unknown.length > 0) {
+      throw probeFailed(`${v.sentinel.name} does not yet list ${unknown.map((n) => n.name).join(", ")} as a replica of ${primary.name} that is up`, {
+        cluster: cluster.name,
+        node: v.sentinel.name,
+      });
+    }
   }
   return true;
 }
 
-/** The replicas a sentinel knows for `masterName` and does not consider down, as "host:port". */
-async function sentinelReplicas(sentinel: Node, masterName: string): Promise<Set<string>> {
-  const reply = (await redisCommand(direct(sentinel), ["SENTINEL", "REPLICAS", masterName])) as string[][];
+/** A command the health check sends to a node; a refusal or no answer is that node's probe failure. */
+async function probeCommand(cluster: Cluster, node: Node, args: string[]): Promise<RespValue> {
+  try {
+    return await redisCommand(direct(node), args);
+  } catch (error) {
+    throw probeFailed(`${node.name} ${args.slice(0, 2).join(" ")}: ${errorReason(error)}`, { cluster: cluster.name, node: node.name, cause: error });
+  }
+}
+
+/** The replicas a sentinel's `SENTINEL REPLICAS` reply lists and does not consider down, as "host:port". */
+function sentinelReplicas(reply: string[][]): Set<string> {
   const up = new Set<string>();
   for (const fields of reply) {
     const info = new Map<string, string>();
@@ -209,9 +232,9 @@ export function redis(options: RedisRecipeOptions = {}): ClusterDefinition {
         ...(current === own(node) ? [] : ["--replicaof", host!, port!]),
       ];
     },
-    ready: async (node) => {
-      const reply = await redisCommand(direct(node), ["PING"]);
-      if (reply !== "PONG") throw new Error(`PING answered ${JSON.stringify(reply)}`);
+    ready: async (node, cluster) => {
+      const reply = await probeCommand(cluster, node, ["PING"]);
+      if (reply !== "PONG") throw probeFailed(`PING answered ${JSON.stringify(reply)}`, { cluster: node.cluster, node: node.name });
     },
     readyTimeout: options.readyTimeout ?? "10s",
     healthy: (cluster) => healthy(cluster, masterName),

@@ -1,47 +1,27 @@
 /// <reference types="jest" />
 import { History } from "../../history/history";
 import { isOperationLike, type Operation } from "../../history/operation";
-import { markReceiverError } from "./cluster-receiver";
+import { matcherReceiverError } from "./receiver-error";
+import type { FaultlineError } from "../../common/errors";
 import { formatAnomalies, type CheckResult } from "../../history/checkers/check-result";
-
-/** A TypeError carrying faultline's code, as Jest's own matchers throw for a wrong receiver. */
-function matcherTypeError(
-  context: jest.MatcherContext,
-  matcher: string,
-  what: "received" | "expected",
-  expected: string,
-  value: unknown,
-  hint: string,
-): TypeError {
-  const { utils } = context;
-  const color = what === "received" ? utils.RECEIVED_COLOR : utils.EXPECTED_COLOR;
-  const label = what === "received" ? "Received" : "Expected";
-  const print = what === "received" ? utils.printReceived : utils.printExpected;
-  const message = utils.matcherErrorMessage(
-    utils.matcherHint(matcher, undefined, undefined, { isNot: context.isNot, promise: context.promise }),
-    `${color(what)} value must be ${expected}`,
-    `${utils.printWithType(label, value, print)}\n\nHint: ${hint}`,
-  );
-  return markReceiverError(new TypeError(message), `${matcher}.${what}`, hint);
-}
 
 /** The operations of a received History (from any module registry) or operation array. */
 export function receivedOperations(context: jest.MatcherContext, matcher: string, received: unknown): readonly Operation[] {
   if (History.isHistory(received)) return received.operations;
   if (Array.isArray(received) && received.every(isOperationLike)) return received;
-  throw matcherTypeError(
+  throw matcherReceiverError({
     context,
     matcher,
-    "received",
-    "a History or an array of operations",
-    received,
-    "pass cluster.history(), createHistory(), or the result of parseHistory()",
-  );
+    what: "received",
+    accepts: "a History or an array of operations",
+    value: received,
+    hint: "pass cluster.history(), createHistory(), or the result of parseHistory()",
+  });
 }
 
-/** Throws the Jest-style error for a wrong matcher argument. */
-export function invalidArgument(context: jest.MatcherContext, matcher: string, expected: string, value: unknown, hint: string): TypeError {
-  return matcherTypeError(context, matcher, "expected", expected, value, hint);
+/** The error for a wrong matcher argument, in Jest's format. */
+export function invalidArgument(context: jest.MatcherContext, matcher: string, expected: string, value: unknown, hint: string): FaultlineError {
+  return matcherReceiverError({ context, matcher, what: "expected", accepts: expected, value, hint });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { MatcherContext, SyncExpectationResult } from "expect";
+import { errorReason } from "../../common/errors";
 import { asCluster } from "./cluster-receiver";
 
 /** `await expect(cluster).toBeHealthy()`: the cluster's `healthy` probe passes now. */
@@ -11,6 +12,6 @@ export async function toBeHealthy(this: MatcherContext, received: unknown): Prom
     message: () =>
       problem === undefined
         ? `${hint()}\n\nExpected cluster "${cluster.name}" not to be healthy, but its healthy probe passed.`
-        : `${hint()}\n\nExpected cluster "${cluster.name}" to be healthy; its healthy probe failed:\n  ${problem.message}\n\n${cluster.describeState()}`,
+        : `${hint()}\n\nExpected cluster "${cluster.name}" to be healthy; its healthy probe failed:\n  ${errorReason(problem)}\n\n${cluster.describeState()}`,
   };
 }

@@ -1,7 +1,7 @@
 import type { MatcherContext, SyncExpectationResult } from "expect";
 import { toMs, formatMs, type Duration } from "../../common/duration";
 import { monoNowMs, sleep } from "../../common/timers";
-import { receiverError } from "./cluster-receiver";
+import { matcherReceiverError } from "./receiver-error";
 
 /**
  * `await expect(promise).toCompleteWithin("2s")`: the promise settles (resolves or rejects)
@@ -10,7 +10,13 @@ import { receiverError } from "./cluster-receiver";
 export async function toCompleteWithin(this: MatcherContext, received: unknown, budget: Duration): Promise<SyncExpectationResult> {
   const promise = typeof received === "function" ? Promise.resolve().then(received as () => unknown) : received;
   if (!promise || typeof (promise as Promise<unknown>).then !== "function")
-    throw receiverError("toCompleteWithin", "a promise or a function returning one", received);
+    throw matcherReceiverError({
+      matcher: "toCompleteWithin",
+      what: "received",
+      accepts: "a promise or a function returning one",
+      value: received,
+      hint: 'pass the call\'s promise: await expect(client.get("k")).toCompleteWithin("2s")',
+    });
   const ms = toMs(budget, { option: "toCompleteWithin(budget)" });
   const started = monoNowMs();
   let outcome: "resolved" | "rejected" | undefined;

@@ -1,4 +1,5 @@
 import type { MatcherContext, SyncExpectationResult } from "expect";
+import { errorReason } from "../../common/errors";
 import { toMs, formatMs, type Duration } from "../../common/duration";
 import { monoNowMs, sleep } from "../../common/timers";
 import { asCluster } from "./cluster-receiver";
@@ -36,6 +37,6 @@ export async function toRecoverWithin(this: MatcherContext, received: unknown, b
       pass
         ? `${hint()}\n\nExpected cluster "${cluster.name}" not to recover within ${formatMs(budgetMs)}, but it was healthy ${formatMs(tookMs)} after ${reference}.`
         : `${hint()}\n\nExpected cluster "${cluster.name}" to recover within ${formatMs(budgetMs)} of ${reference}; it was still unhealthy after ${formatMs(tookMs)} (${probes} probes).\n` +
-          `Last probe error: ${problem!.message}\n\n${cluster.describeState()}`,
+          `Last probe error: ${errorReason(problem)}\n\n${cluster.describeState()}`,
   };
 }

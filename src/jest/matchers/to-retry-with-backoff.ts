@@ -1,6 +1,6 @@
 import type { MatcherContext, SyncExpectationResult } from "expect";
 import { toMs, formatMs, type Duration } from "../../common/duration";
-import { receiverError } from "./cluster-receiver";
+import { matcherReceiverError } from "./receiver-error";
 import { checkMatcherOptions, invalidMatcherOption, rules } from "./matcher-options";
 
 export interface BackoffExpectation {
@@ -40,7 +40,14 @@ const OPTIONS = {
  */
 export function toRetryWithBackoff(this: MatcherContext, received: unknown, expected: BackoffExpectation = {}): SyncExpectationResult {
   const times = attemptTimes(received);
-  if (!times) throw receiverError("toRetryWithBackoff", "attempt times in ms (finite number[]) or an object with connectionAttempts", received);
+  if (!times)
+    throw matcherReceiverError({
+      matcher: "toRetryWithBackoff",
+      what: "received",
+      accepts: "attempt times in ms (finite number[]) or an object with connectionAttempts",
+      value: received,
+      hint: "pass the attempt times the fault proxy saw (its connectionAttempts), each a finite number of ms",
+    });
   checkMatcherOptions("toRetryWithBackoff", expected, OPTIONS, EXAMPLE);
   const attempts = expected.attempts ?? 2;
   const factor = expected.factor ?? 2;

@@ -1,4 +1,5 @@
 import type { MatcherContext, SyncExpectationResult } from "expect";
+import { errorReason } from "../../common/errors";
 import { toMs, formatMs, type Duration } from "../../common/duration";
 import { monoNowMs, sleep } from "../../common/timers";
 import { asCluster } from "./cluster-receiver";
@@ -35,7 +36,7 @@ export async function toStayHealthyFor(
     pass: !problem,
     message: () =>
       problem
-        ? `${hint()}\n\nExpected cluster "${cluster.name}" to stay healthy for ${formatMs(ms)}; probe ${probes} failed after ${formatMs(failedAt)}:\n  ${problem.message}\n\n${cluster.describeState()}`
+        ? `${hint()}\n\nExpected cluster "${cluster.name}" to stay healthy for ${formatMs(ms)}; probe ${probes} failed after ${formatMs(failedAt)}:\n  ${errorReason(problem)}\n\n${cluster.describeState()}`
         : `${hint()}\n\nExpected cluster "${cluster.name}" to become unhealthy within ${formatMs(ms)}, but all ${probes} probes passed.`,
   };
 }

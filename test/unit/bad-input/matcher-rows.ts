@@ -10,7 +10,7 @@ const wrong = (value: unknown): unknown => value;
 const cluster = (matcher: string): string => `${matcher}.received`;
 const history = (matcher: string): string => `${matcher}.received`;
 
-/** Matchers given something they cannot read: a coded TypeError, never a pass or a crash. */
+/** Matchers given something they cannot read: a FAULTLINE_MATCHER_RECEIVER error, never a pass or a crash. */
 export const matcherRows: Row[] = [
   // Cluster matchers on things that are not clusters.
   ["toBeHealthy on a string", () => expect(wrong("etcd")).toBeHealthy(), receiver, cluster("toBeHealthy"), "string"],

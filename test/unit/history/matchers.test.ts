@@ -74,11 +74,15 @@ describe("toBeLinearizable", () => {
     expect(() => check(h).not.toBeLinearizable(models.register(), { budget: "20ms" })).toThrow(/could not decide within its budget of 20ms/);
   });
 
-  it("throws a TypeError naming what it expected for a wrong receiver or model", () => {
+  it("throws FAULTLINE_MATCHER_RECEIVER naming what it expected for a wrong receiver or model", () => {
     const wrong = failure(() => check(42).toBeLinearizable(models.register()));
+    expect(wrong).toContain("FAULTLINE_MATCHER_RECEIVER: expect(received).toBeLinearizable(expected)");
     expect(wrong).toContain("received value must be a History or an array of operations");
     expect(wrong).toContain("Received has type:  number");
-    expect(() => check(42).toBeLinearizable(models.register())).toThrow(TypeError);
+    expect(wrong).toContain("Hint: pass cluster.history(), createHistory(), or the result of parseHistory()");
+    expect(() => check(42).toBeLinearizable(models.register())).toThrow(
+      expect.objectContaining({ name: "FaultlineError", code: "FAULTLINE_MATCHER_RECEIVER", option: "toBeLinearizable.received" }),
+    );
     expect(failure(() => check(linearizable).toBeLinearizable(models.register as unknown as Model))).toContain(
       "expected value must be a model such as models.casRegister()",
     );

@@ -1,3 +1,4 @@
+import { isFaultlineError } from "../../../src/common/errors";
 import { matchers } from "../../../src/jest/matchers/register";
 expect.extend(matchers);
 
@@ -11,14 +12,18 @@ describe("toRetryWithBackoff", () => {
     expect([0, 1000, 3000, 6000, 9000]).toRetryWithBackoff({ factor: 2, maxDelay: "3s", tolerance: 0.2 });
   });
 
-  it("rejects a wrong receiver with a TypeError carrying a code", () => {
+  it("rejects a wrong receiver with a coded faultline error saying what it expected and received", () => {
     let caught: unknown;
     try {
       expect("soon" as unknown as number[]).toRetryWithBackoff();
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(TypeError);
-    expect((caught as { code: string }).code).toBe("FAULTLINE_MATCHER_RECEIVER");
+    if (!isFaultlineError(caught)) throw new Error(`not a FaultlineError: ${String(caught)}`);
+    expect(caught.code).toBe("FAULTLINE_MATCHER_RECEIVER");
+    expect(caught.option).toBe("toRetryWithBackoff.received");
+    expect(caught.message).toContain("toRetryWithBackoff() expects attempt times in ms");
+    expect(caught.message).toContain('received string "soon"');
+    expect(caught.hint).toContain("connectionAttempts");
   });
 });
