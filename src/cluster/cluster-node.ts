@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { FaultlineError, describeValue } from "../common/errors";
+import { FaultlineError, describeValue, errorReason } from "../common/errors";
 import { toMs, formatMs, type Duration } from "../common/duration";
 import { timers, sleep, monoNowMs, withTimeout } from "../common/timers";
 import type { FaultProxy } from "../proxy/fault-proxy";
@@ -207,12 +207,7 @@ export class ClusterNode implements Node {
       await sleep(delay);
       delay = Math.min(delay * 1.5, 250);
     }
-    const message =
-      lastError === undefined
-        ? "(no answer yet: the budget ran out before the probe finished once)"
-        : lastError instanceof Error
-          ? lastError.message
-          : String(lastError);
+    const message = lastError === undefined ? "(no answer yet: the budget ran out before the probe finished once)" : errorReason(lastError);
     timeline.record({ type: "probe", probe: "ready", node: this.name, ok: false, error: message, durationMs: monoNowMs() - started });
     throw new FaultlineError({
       code: "FAULTLINE_READY_TIMEOUT",

@@ -1,4 +1,4 @@
-import { FaultlineError } from "../common/errors";
+import { FaultlineError, errorReason } from "../common/errors";
 import { toMs, formatMs, type Duration } from "../common/duration";
 import { sleep, monoNowMs, withTimeout } from "../common/timers";
 import type { FaultProxy } from "../proxy/fault-proxy";
@@ -134,7 +134,7 @@ export class FaultlineCluster implements Cluster, FaultTarget {
       });
       return node;
     } catch (error) {
-      this.timeline.record({ type: "probe", probe: "leader", ok: false, error: (error as Error).message, durationMs: monoNowMs() - started });
+      this.timeline.record({ type: "probe", probe: "leader", ok: false, error: errorReason(error), durationMs: monoNowMs() - started });
       return undefined;
     }
   }
@@ -154,7 +154,7 @@ export class FaultlineCluster implements Cluster, FaultTarget {
     } catch (error) {
       problem = error instanceof Error ? error : new Error(String(error));
     }
-    this.timeline.record({ type: "probe", probe: "healthy", ok: !problem, error: problem?.message, durationMs: monoNowMs() - started });
+    this.timeline.record({ type: "probe", probe: "healthy", ok: !problem, error: problem && errorReason(problem), durationMs: monoNowMs() - started });
     return problem;
   }
 
@@ -163,7 +163,7 @@ export class FaultlineCluster implements Cluster, FaultTarget {
     const down = this.nodes.filter((n) => n.state !== "running");
     if (down.length) return new Error(`not running: ${down.map((n) => `${n.name} (${n.state})`).join(", ")}`);
     const results = await Promise.all(this.nodes.map((n) => n.probeReady()));
-    const failed = results.flatMap((error, i) => (error ? [`${this.nodes[i]!.name}: ${error.message}`] : []));
+    const failed = results.flatMap((error, i) => (error ? [`${this.nodes[i]!.name}: ${errorReason(error)}`] : []));
     return failed.length ? new Error(failed.join("; ")) : undefined;
   }
 
@@ -182,7 +182,7 @@ export class FaultlineCluster implements Cluster, FaultTarget {
     } while (monoNowMs() - started < ms);
     throw new FaultlineError({
       code: "FAULTLINE_HEALTH_TIMEOUT",
-      message: `cluster was not healthy within ${formatMs(ms)}: ${last.message}`,
+      message: `cluster was not healthy within ${formatMs(ms)}: ${errorReason(last)}`,
       hint: "see the node logs and timeline below",
       cluster: this.name,
       details: this.describeState(),

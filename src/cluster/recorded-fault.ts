@@ -1,3 +1,4 @@
+import { errorReason } from "../common/errors";
 import { monoNowMs } from "../common/timers";
 import type { Timeline } from "./timeline";
 import type { ActiveFault, Fault } from "./fault";
@@ -20,7 +21,7 @@ export async function applyRecorded(
   try {
     applied = await apply();
   } catch (error) {
-    timeline.record({ type: "fault", phase: "failed", id, kind: fault.kind, description: fault.describe(), targets: [], error: (error as Error).message });
+    timeline.record({ type: "fault", phase: "failed", id, kind: fault.kind, description: fault.describe(), targets: [], error: errorReason(error) });
     throw error;
   }
   const extra = applied as Partial<{ mechanism: string; grudge: Grudge }>;
