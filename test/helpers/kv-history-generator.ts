@@ -38,6 +38,12 @@ export interface KvHistoryOptions {
   /** Clients that crash: their last operation never returns (it took effect or not). Default: 0. */
   crashed?: number;
   anomaly?: KvAnomaly;
+  /**
+   * Values to put and append, drawn at random, instead of unique framed tokens: short ones
+   * that repeat and spell each other ("a", "ab", …) make values ambiguous, which a checker's
+   * shortcuts must survive. An injected anomaly then gives no known verdict.
+   */
+  tokens?: readonly string[];
 }
 
 /** An operation in faultline's (Jepsen's) shape; kv values are `[key, value]` pairs. */
@@ -104,7 +110,8 @@ function schedule(options: KvHistoryOptions, rand: () => number): SimOp[] {
     const at = call + rand() * latency;
     const ret = at + rand() * latency;
     // Tokens are framed and unique, so a value is one way of concatenating them.
-    const arg = f === "get" ? null : `x ${client} ${seq[client]!++} y`;
+    const tokens = options.tokens;
+    const arg = f === "get" ? null : tokens ? tokens[Math.floor(rand() * tokens.length)]! : `x ${client} ${seq[client]!++} y`;
     const key = String(Math.floor(rand() * keys));
     ops.push({ client, process: client, f, key, arg, call, at, ret, applied: true, result: null });
     nextCall[client] = ret + rand() * think;
@@ -198,7 +205,9 @@ export function generateKvHistory(options: KvHistoryOptions): GeneratedKvHistory
   const rand = random(options.seed);
   let ops = schedule(options, rand);
   if (options.crashed) ops = crash(ops, options.crashed, options.clients, rand);
-  const outcome = options.anomaly ? inject(ops, options.anomaly, rand) : (run(ops), { linearizable: true });
+  let outcome = options.anomaly ? inject(ops, options.anomaly, rand) : (run(ops), { linearizable: true });
+  // The injections' proofs rest on unique tokens.
+  if (options.tokens && options.anomaly) outcome = { ...outcome, linearizable: undefined };
   const events: { time: number; op: SimOp; type: "invoke" | "ok" }[] = [];
   for (const op of ops) {
     events.push({ time: op.call, op, type: "invoke" });

@@ -13,6 +13,8 @@ export interface LinearizabilityOptions {
    * rather than a hang. Default: `"10s"`.
    */
   budget?: Duration;
+  /** @internal Search steps before a partition is studied for shortcuts (tests set 0). */
+  quickSteps?: number;
 }
 
 export type Verdict = "ok" | "illegal" | "unknown";
@@ -124,7 +126,7 @@ export function checkLinearizable<S>(history: HistoryInput, model: Model<S>, opt
   // an illegal partition is found even when another one would take the whole budget.
   const searches = partitions.map((partition) => ({
     partition,
-    ...startPartition(partition, model),
+    ...startPartition(partition, model, options.quickSteps),
     explored: 0,
     last: undefined as SearchOutcome<S> | undefined,
   }));
@@ -183,6 +185,7 @@ function toChecked(calls: readonly Call[]): CheckedOperation[] {
 function startPartition<S>(
   partition: Partition,
   model: Model<S>,
+  quickSteps: number | undefined,
 ): { run: (deadlineNs: number) => SearchOutcome<S>; inputs: ModelInput[]; outputs: ModelOutput[] } {
   const calls = partition.calls;
   const inputs = inputsOf(calls);
@@ -193,6 +196,7 @@ function startPartition<S>(
     outputs,
     calledAt: calls.map((c) => c.invoke.index),
     returnedAt: calls.map((c) => (c.status === "ok" ? c.complete!.index : Infinity)),
+    quickSteps,
   });
   return { run, inputs, outputs };
 }

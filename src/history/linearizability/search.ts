@@ -1,5 +1,5 @@
 import { monoNowNs } from "../../common/timers";
-import { codecOf, type Model, type ModelInput, type ModelOutput, type StepResult } from "../models/model";
+import { codecOf, type Model, type ModelInput, type ModelOutput, type SearchCodec, type StepResult } from "../models/model";
 import { StateCache } from "./state-cache";
 
 /**
@@ -15,6 +15,11 @@ export interface SearchProblem<S> {
   readonly returnedAt: readonly number[];
   /** Deadline in monotonic nanoseconds (`monoNowNs()` as a number). */
   readonly deadlineNs: number;
+  /**
+   * Steps taken with the model's general codec before starting again with one that studies the
+   * partition first (its `forPartition`). Default: a few per operation.
+   */
+  readonly quickSteps?: number;
 }
 
 /** Where the search got furthest before it had to backtrack for good. */
@@ -83,8 +88,37 @@ export function search<S>(problem: SearchProblem<S>): SearchOutcome<S> {
  * an illegal one from being found.
  */
 export function startSearch<S>(problem: Omit<SearchProblem<S>, "deadlineNs">): (deadlineNs: number) => SearchOutcome<S> {
+  const general = codecOf(problem.model);
+  if (!general.forPartition) return searchWith(problem, general);
+  // Most partitions finish in a few steps per operation, before a codec that first studies the
+  // whole partition would have paid for itself; the rest start again with that codec.
+  let quick: ((deadlineNs: number, stepLimit: number) => SearchOutcome<S>) | undefined = searchWith(problem, general);
+  const quickSteps = problem.quickSteps ?? QUICK_STEPS_PER_OP * problem.inputs.length + QUICK_STEPS;
+  let spent = 0;
+  let refined: ((deadlineNs: number) => SearchOutcome<S>) | undefined;
+  return (deadlineNs) => {
+    if (quick && quickSteps > 0) {
+      const outcome = quick(deadlineNs, quickSteps);
+      if (outcome.verdict !== "unknown" || outcome.explored < quickSteps) return outcome;
+      spent = outcome.explored;
+    }
+    if (!refined) {
+      quick = undefined; // its cache is no use to the new search
+      refined = searchWith(problem, general.forPartition!(problem.inputs, problem.outputs));
+    }
+    const outcome = refined(deadlineNs);
+    return { ...outcome, explored: outcome.explored + spent };
+  };
+}
+
+const QUICK_STEPS = 1024;
+const QUICK_STEPS_PER_OP = 8;
+
+function searchWith<S>(
+  problem: Omit<SearchProblem<S>, "deadlineNs">,
+  codec: SearchCodec<unknown>,
+): (deadlineNs: number, stepLimit?: number) => SearchOutcome<S> {
   const { model, inputs, outputs, calledAt, returnedAt } = problem;
-  const codec = codecOf(model);
   const n = inputs.length;
   const head = 2 * n;
   const next = new Int32Array(2 * n + 1);
@@ -126,6 +160,25 @@ export function startSearch<S>(problem: Omit<SearchProblem<S>, "deadlineNs">): (
     if (resets[i] === 1 && pruning) fixedStates[i] = codec.fixedState?.(inputs[i]!, outputs[i]!);
   }
 
+  // Reads that must see an operation's effect with no write in between (see SearchCodec.witnesses):
+  // `seen[r]` counts placed operations read `r` must see, `unseen` the pairs whose read is not
+  // placed yet. While `unseen` is above zero no write may replace the state.
+  const witnesses = codec.witnesses;
+  const seenFrom: number[][] | undefined = witnesses && Array.from({ length: n }, () => []);
+  if (witnesses) for (let i = 0; i < n; i++) for (const r of witnesses[i] ?? []) seenFrom![r]!.push(i);
+  const seen = new Int32Array(n);
+  const placed = new Uint8Array(n);
+  let unseen = 0;
+  const mark = (op: number, delta: 1 | -1): void => {
+    placed[op] = delta === 1 ? 1 : 0;
+    for (const r of witnesses![op] ?? []) {
+      seen[r] += delta;
+      if (placed[r] === 0) unseen += delta;
+    }
+    for (const w of seenFrom![op]!) if (placed[w] === 1) unseen -= delta;
+  };
+  const mustSee = (read: number, op: number): boolean => seen[read]! > 0 || (witnesses?.[op]?.includes(read) ?? false);
+
   /**
    * False when `state`, reached by placing `op`, can no longer satisfy a read that must come
    * soon: one whose return is reached before any operation that could set the state to just
@@ -147,6 +200,8 @@ export function startSearch<S>(problem: Omit<SearchProblem<S>, "deadlineNs">): (
       }
       const goal = goals[o];
       if (goal === undefined || goal(state)) continue;
+      // A read that must see an operation already in the state cannot wait for a write.
+      if (witnesses && mustSee(o, op)) return false;
       let reachable = false;
       for (let k = 0; k < fixed && !reachable; k++) reachable = goal(fixedStates[fixedSeen[k]!]!.state);
       if (!reachable) return false;
@@ -203,6 +258,7 @@ export function startSearch<S>(problem: Omit<SearchProblem<S>, "deadlineNs">): (
       hash ^= zobrist[op]!;
       bits[op >>> 5]! &= ~(1 << (op & 31));
       mustPlace += known[op]!;
+      if (witnesses) mark(op, -1);
       // Put the return, then the call, back where they were.
       const ret = call + 1;
       next[prev[ret]!] = ret;
@@ -216,17 +272,17 @@ export function startSearch<S>(problem: Omit<SearchProblem<S>, "deadlineNs">): (
   };
 
   let finished: SearchOutcome<S> | undefined;
-  return (deadlineNs) => (finished ??= resume(deadlineNs)) ?? { verdict: "unknown", deadEnd: deadEnd(), explored };
+  return (deadlineNs, stepLimit = Infinity) => (finished ??= resume(deadlineNs, stepLimit)) ?? { verdict: "unknown", deadEnd: deadEnd(), explored };
 
-  function resume(deadlineNs: number): SearchOutcome<S> | undefined {
+  function resume(deadlineNs: number, stepLimit: number): SearchOutcome<S> | undefined {
     while (mustPlace > 0) {
-      if ((++explored & CLOCK_EVERY) === 0 && Number(monoNowNs()) > deadlineNs) {
+      if ((++explored & CLOCK_EVERY) === 0 && (explored >= stepLimit || Number(monoNowNs()) > deadlineNs)) {
         return undefined;
       }
       if ((entry & 1) === 0) {
         const op = entry >> 1;
         const result = steps[op]!(state);
-        if (result.ok && (!pruning || readOnly[op] === 1 || viable(op, result.state))) {
+        if (result.ok && (unseen === 0 || resets[op] === 0 || result.state === state) && (!pruning || readOnly[op] === 1 || viable(op, result.state))) {
           const word = op >>> 5;
           const mask = 1 << (op & 31);
           bits[word]! |= mask;
@@ -248,6 +304,7 @@ export function startSearch<S>(problem: Omit<SearchProblem<S>, "deadlineNs">): (
             state = nextState;
             hash = h;
             mustPlace -= known[op]!;
+            if (witnesses) mark(op, 1);
             // Lift the call and its return out of the list.
             const ret = entry + 1;
             next[prev[entry]!] = next[entry]!;

@@ -17,20 +17,34 @@ export class AppendChain {
     /** Length of the whole value. */
     readonly length: number,
     readonly hash: number,
+    /**
+     * Holds a piece no read or compare of the history ever contains, so no read or compare
+     * can match it until a write replaces it: every such chain is as good as any other.
+     */
+    readonly poisoned: boolean,
   ) {}
 
   /** A chain holding `value` as one piece. */
   static of(value: string | readonly unknown[]): AppendChain {
-    return new AppendChain(undefined, value, value.length, pieceOf(value).hash);
+    return new AppendChain(undefined, value, value.length, pieceOf(value).hash, false);
   }
 
   get isString(): boolean {
     return typeof this.piece === "string";
   }
 
-  /** `this + piece`, with the piece's hash and `B^length` worked out once by {@link pieceOf}. */
-  append(piece: Piece): AppendChain {
-    return new AppendChain(this, piece.value, this.length + piece.value.length, (Math.imul(this.hash, piece.power) + piece.hash) | 0);
+  /**
+   * `this + piece`, with the piece's hash and `B^length` worked out once by {@link pieceOf};
+   * `poison` when nothing in the history can observe the piece.
+   */
+  append(piece: Piece, poison = false): AppendChain {
+    const hash = (Math.imul(this.hash, piece.power) + piece.hash) | 0;
+    return new AppendChain(this, piece.value, this.length + piece.value.length, hash, this.poisoned || poison);
+  }
+
+  /** A chain of `value` as one piece, poisoned (see {@link poisoned}). */
+  static poisonedOf(value: string | readonly unknown[]): AppendChain {
+    return new AppendChain(undefined, value, value.length, pieceOf(value).hash, true);
   }
 
   /** The whole value (allocates: for explanations, not for the search). */

@@ -109,6 +109,18 @@ export interface SearchCodec<S, F = unknown> {
    * state before (a put's value), or undefined when that depends on the state (a cas).
    */
   fixedState?(input: ModelInput, output: ModelOutput): { readonly state: F } | undefined;
+  /**
+   * The codec to use for one partition, knowing all its operations (e.g. which appended
+   * values any read ever returns); undefined means this codec as it is.
+   */
+  forPartition?(inputs: readonly ModelInput[], outputs: readonly ModelOutput[]): SearchCodec<S, F>;
+  /**
+   * For a partition's codec: per operation, the reads that can only be satisfied with that
+   * operation's effect in the state, which no operation replacing the state (a put) may
+   * separate from it. For an append of a value nothing else could spell, the reads that
+   * contain it. Undefined for operations with none.
+   */
+  readonly witnesses?: readonly (readonly number[] | undefined)[];
 }
 
 /** The one rejection object, shared so rejecting allocates nothing. */
