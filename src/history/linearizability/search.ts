@@ -161,23 +161,23 @@ function searchWith<S>(
   }
 
   // Reads that must see an operation's effect with no write in between (see SearchCodec.witnesses):
-  // `seen[r]` counts placed operations read `r` must see, `unseen` the pairs whose read is not
+  // `witnessed[r]` counts placed operations read `r` must see, `unseen` the pairs whose read is not
   // placed yet. While `unseen` is above zero no write may replace the state.
   const witnesses = codec.witnesses;
   const seenFrom: number[][] | undefined = witnesses && Array.from({ length: n }, () => []);
   if (witnesses) for (let i = 0; i < n; i++) for (const r of witnesses[i] ?? []) seenFrom![r]!.push(i);
-  const seen = new Int32Array(n);
+  const witnessed = new Int32Array(n);
   const placed = new Uint8Array(n);
   let unseen = 0;
   const mark = (op: number, delta: 1 | -1): void => {
     placed[op] = delta === 1 ? 1 : 0;
     for (const r of witnesses![op] ?? []) {
-      seen[r] += delta;
+      witnessed[r] += delta;
       if (placed[r] === 0) unseen += delta;
     }
     for (const w of seenFrom![op]!) if (placed[w] === 1) unseen -= delta;
   };
-  const mustSee = (read: number, op: number): boolean => seen[read]! > 0 || (witnesses?.[op]?.includes(read) ?? false);
+  const mustSee = (read: number, op: number): boolean => witnessed[read]! > 0 || (witnesses?.[op]?.includes(read) ?? false);
 
   /**
    * False when `state`, reached by placing `op`, can no longer satisfy a read that must come
@@ -187,6 +187,9 @@ function searchWith<S>(
    * only: the nearest reads constrain the most.
    */
   const viable = (op: number, state: unknown): boolean => {
+    // The reads that must see this operation come before any write: the state must lead to them.
+    const mustLeadTo = witnesses?.[op];
+    if (mustLeadTo) for (const r of mustLeadTo) if (placed[r] === 0 && goals[r] !== undefined && !goals[r](state)) return false;
     let seen = 0;
     let fixed = 0;
     for (let e = next[head]!; e !== NIL && seen < LOOKAHEAD; e = next[e]!, seen++) {
