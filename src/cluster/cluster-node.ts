@@ -8,11 +8,15 @@ import type { NodeProcess, NodeSlot, Provisioner, ExitStatus } from "./provision
 import { LogBuffer } from "./log-buffer";
 import { describeProbe } from "./probes";
 import type { Timeline } from "./timeline";
-import type { AddressOptions, Cluster, ClusterSpec, Node, NodeState, Probe } from "./types";
+import type { AddressOptions, Cluster, Node, NodeState, Probe } from "./types";
+import type { ResolvedNode } from "./node-specs";
 
 export interface ClusterNodeOptions {
   slot: NodeSlot;
-  spec: ClusterSpec;
+  /** The node's own spec (the cluster's, with its group's options on top). */
+  spec: ResolvedNode["spec"];
+  /** Its group, in a cluster whose nodes differ. */
+  group?: string;
   cluster: () => Cluster;
   clusterName: string;
   clusterDir: string;
@@ -27,6 +31,7 @@ export interface ClusterNodeOptions {
 export class ClusterNode implements Node {
   readonly name: string;
   readonly index: number;
+  readonly group?: string;
   readonly cluster: string;
   readonly dataDir: string;
   readonly host: string;
@@ -41,12 +46,18 @@ export class ClusterNode implements Node {
     const { slot } = options;
     this.name = slot.name;
     this.index = slot.index;
+    this.group = options.group;
     this.cluster = options.clusterName;
     this.dataDir = slot.dataDir;
     this.host = slot.host;
     this.logBuffer = new LogBuffer(join(options.clusterDir, `${slot.name}.log`));
     const buffer = this.logBuffer;
     this.logs = { tail: (n) => buffer.tail(n), file: buffer.file };
+  }
+
+  /** What this node runs: the cluster's spec with its group's options on top. */
+  get spec(): ResolvedNode["spec"] {
+    return this.options.spec;
   }
 
   /** Where the provisioner placed this node. */

@@ -1,6 +1,7 @@
 import { FaultlineError, describeValue } from "../common/errors";
 import { toMs } from "../common/duration";
-import type { ClusterDefinition, ClusterSpec } from "./types";
+import type { ClusterDefinition, ClusterSpec, NodeSpec } from "./types";
+import { NODE_SPEC_KEYS, groupMembers, isNodeSpecMap, resolveNodes } from "./node-specs";
 
 const PROVISIONERS = ["process", "netns", "docker"] as const;
 const KNOWN_KEYS = new Set<keyof ClusterSpec>([
@@ -59,8 +60,11 @@ export function validateSpec(spec: unknown, cluster?: string): asserts spec is C
       throw invalid("nodes", "a non-empty list of names (letters, digits, - and _, at most 16 characters)", nodes, 'e.g. nodes: ["a", "b", "c"]', cluster);
     }
     if (new Set(nodes).size !== nodes.length) throw invalid("nodes", "a list of distinct names", nodes, "give each node its own name", cluster);
+  } else if (isNodeSpecMap(nodes as ClusterSpec["nodes"])) {
+    validateNodeSpecs(s, nodes as Record<string, unknown>, cluster);
+    return;
   } else {
-    throw invalid("nodes", "a number or a list of names", nodes, "e.g. nodes: 3", cluster);
+    throw invalid("nodes", "a number, a list of names, or a spec per node ({ db: { command }, … })", nodes, "e.g. nodes: 3", cluster);
   }
   if (s.provisioner !== undefined && !PROVISIONERS.includes(s.provisioner as never)) {
     throw invalid(
@@ -285,5 +289,103 @@ function validateNetwork(network: unknown, provisioner: unknown, nodeCount: numb
 
 /** The node names of a spec. */
 export function nodeNames(spec: ClusterSpec): string[] {
-  return typeof spec.nodes === "number" ? Array.from({ length: spec.nodes }, (_, i) => `n${i + 1}`) : [...spec.nodes];
+  return resolveNodes(spec).map((node) => node.name);
+}
+
+/**
+ * The per-node form: each group's name, count and dependencies, then each group's options as
+ * they will run (the cluster's with the group's on top), checked like a cluster's own and
+ * reported as `nodes.<group>.<option>`.
+ */
+function validateNodeSpecs(s: Record<string, unknown>, nodes: Record<string, unknown>, cluster?: string): void {
+  const groups = Object.entries(nodes);
+  if (groups.length === 0) throw invalid("nodes", "at least one node", nodes, "e.g. nodes: { db: { command: … } }", cluster);
+  const names = new Map<string, string>();
+  for (const [group, node] of groups) {
+    const where = `nodes.${group}`;
+    if (!NAME.test(group))
+      throw invalid(where, "named with letters, digits, - and _ (at most 16 characters)", group, 'e.g. nodes: { db: {…}, "api-1": {…} }', cluster);
+    if (typeof node !== "object" || node === null || Array.isArray(node))
+      throw invalid(where, "an object of node options", node, `e.g. ${group}: { command: () => ["redis-server"], ports: ["client"] }`, cluster);
+    for (const key of Object.keys(node)) {
+      if (!NODE_SPEC_KEYS.has(key)) {
+        const clusterOnly = KNOWN_KEYS.has(key as keyof ClusterSpec);
+        throw invalid(
+          `${where}.${key}`,
+          clusterOnly ? "given for the whole cluster, not per node" : `left out: a node takes ${[...NODE_SPEC_KEYS].join(", ")}`,
+          (node as Record<string, unknown>)[key],
+          clusterOnly ? `move ${key} to the top level of defineCluster` : "check the option's spelling",
+          cluster,
+        );
+      }
+    }
+    const count = (node as NodeSpec).count;
+    if (count !== undefined && (!Number.isInteger(count) || count < 1 || count > 64))
+      throw invalid(`${where}.count`, "a whole number from 1 to 64", count, "leave it out for one node", cluster);
+    for (const member of groupMembers(group, node as NodeSpec)) {
+      const other = names.get(member);
+      if (other !== undefined || (member !== group && nodes[member] !== undefined))
+        throw invalid(where, "a group whose node names are free", group, `node ${member} would exist twice (${other ?? member}); rename one group`, cluster);
+      names.set(member, group);
+    }
+  }
+  if (names.size > 64) throw invalid("nodes", "at most 64 nodes in all", names.size, "use fewer or smaller groups", cluster);
+  for (const [group, node] of groups) {
+    const dependsOn = (node as NodeSpec).dependsOn;
+    if (dependsOn === undefined) continue;
+    if (!Array.isArray(dependsOn) || dependsOn.some((d) => typeof d !== "string" || (!(d in nodes) && !names.has(d)) || d === group))
+      throw invalid(
+        `nodes.${group}.dependsOn`,
+        `a list of other groups or nodes (${[...new Set([...Object.keys(nodes), ...names.keys()])].join(", ")})`,
+        dependsOn,
+        'e.g. dependsOn: ["db"]',
+        cluster,
+      );
+  }
+  const cycle = dependencyCycle(nodes as Record<string, NodeSpec>, names);
+  if (cycle) throw invalid("nodes", "free of dependency cycles", cycle.join(" -> "), "one of these groups must start without waiting for the others", cluster);
+  if (s.network !== undefined) validateNetwork(s.network, s.provisioner, names.size, cluster);
+  for (const [group, node] of groups) {
+    const merged: Record<string, unknown> = { ...s, nodes: 1 };
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) if (key !== "count" && key !== "dependsOn") merged[key] = value;
+    try {
+      validateSpec(merged, cluster);
+    } catch (error) {
+      // Options the group did not give are the cluster's own: reported where they were written.
+      if (!(error instanceof FaultlineError) || error.option === undefined || !(error.option.split(".")[0]! in (node as object))) throw error;
+      const option = `nodes.${group}.${error.option}`;
+      throw new FaultlineError({
+        code: error.code,
+        message: error.reason.replace(/ \[[^\]]*\]$/, "").replace(error.option, option),
+        hint: error.hint,
+        option,
+        cluster,
+        node: group,
+      });
+    }
+  }
+}
+
+/** A chain of groups that wait for each other in a circle, if there is one. */
+function dependencyCycle(nodes: Record<string, NodeSpec>, names: ReadonlyMap<string, string>): string[] | undefined {
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const visit = (group: string): string[] | undefined => {
+    if (state.get(group) === "done") return undefined;
+    if (state.get(group) === "open") return [...path.slice(path.indexOf(group)), group];
+    state.set(group, "open");
+    path.push(group);
+    for (const dep of nodes[group]!.dependsOn ?? []) {
+      const found = visit(names.get(dep) ?? dep);
+      if (found) return found;
+    }
+    path.pop();
+    state.set(group, "done");
+    return undefined;
+  };
+  for (const group of Object.keys(nodes)) {
+    const found = visit(group);
+    if (found) return found;
+  }
+  return undefined;
 }

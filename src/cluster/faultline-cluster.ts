@@ -83,8 +83,9 @@ export class FaultlineCluster implements Cluster, FaultTarget {
     return this.options.provisioner.controls;
   }
 
+  /** Every port name of the cluster's nodes (in a cluster whose nodes differ, each has some of them). */
   get ports(): readonly string[] {
-    return this.options.spec.ports ?? [];
+    return [...new Set(this.nodes.flatMap((node) => node.spec.ports ?? []))];
   }
 
   get stopTimeoutMs(): number {
@@ -92,7 +93,8 @@ export class FaultlineCluster implements Cluster, FaultTarget {
   }
 
   programOf(node: Node): string {
-    return this.options.spec.command({ node: this.node(node.name), cluster: this })[0] ?? "";
+    const own = this.node(node.name);
+    return own.spec.command({ node: own, cluster: this })[0] ?? "";
   }
 
   /** The client proxies of every node (for client-link toxics). */
@@ -100,7 +102,7 @@ export class FaultlineCluster implements Cluster, FaultTarget {
     const out: FaultProxy[] = [];
     for (const node of nodes) {
       const clusterNode = this.node(node.name);
-      for (const name of this.options.spec.ports ?? []) {
+      for (const name of clusterNode.spec.ports ?? []) {
         if (port && name !== port) continue;
         const proxy = clusterNode.proxy(name);
         if (proxy) out.push(proxy);

@@ -16,6 +16,8 @@ export type NodeState = "idle" | "starting" | "running" | "paused" | "stopping" 
 export interface Node {
   readonly name: string;
   readonly index: number;
+  /** The group of a cluster whose nodes differ (`nodes: { db: {…} }`): a fault may name it to act on all its nodes. */
+  readonly group?: string;
   readonly cluster: string;
   readonly pid?: number;
   readonly dataDir: string;

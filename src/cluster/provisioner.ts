@@ -1,4 +1,4 @@
-import type { ProvisionerKind } from "./types";
+import type { DockerNodeOptions, ProvisionerKind } from "./types";
 import type { HostControls } from "./controls";
 import type { Timeline } from "./timeline";
 import type { RunContext } from "../reaper/run-context";
@@ -45,7 +45,8 @@ export interface ProvisionContext {
   dir: string;
   run: RunContext;
   timeline: Timeline;
-  nodes: Array<{ name: string; index: number }>;
+  /** The nodes to place; `docker` is a node's own image options where the nodes differ. */
+  nodes: Array<{ name: string; index: number; docker?: DockerNodeOptions }>;
   ports: string[];
   subnet?: string;
 }

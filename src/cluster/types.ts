@@ -45,16 +45,38 @@ export interface StopOptions {
   timeout?: Duration;
 }
 
+/**
+ * One node of a cluster whose nodes differ, or a group of alike nodes: what it runs and how,
+ * each option as at the cluster level (where it may also be given, for every node).
+ */
+export interface NodeSpec {
+  /** Nodes in this group, named `<group>1`, `<group>2`, …. Default 1, named as the group. */
+  count?: number;
+  command?: (ctx: CommandContext) => string[];
+  env?: Record<string, string> | ((ctx: CommandContext) => Record<string, string>);
+  cwd?: string;
+  ports?: string[];
+  ready?: Probe;
+  readyTimeout?: Duration;
+  stop?: StopOptions;
+  docker?: DockerNodeOptions;
+  /** Groups (or nodes) started and ready before this one starts. */
+  dependsOn?: string[];
+}
+
 /** What `defineCluster` accepts. */
 export interface ClusterSpec {
-  /** How many nodes (named n1, n2, …) or their names. */
-  nodes: number | string[];
+  /**
+   * How many nodes (named n1, n2, …), their names, or — for nodes that differ — a spec per node
+   * or group: `{ db: { command, ports }, app: { command, dependsOn: ["db"] } }`.
+   */
+  nodes: number | string[] | Record<string, NodeSpec>;
   /** Default "process". */
   provisioner?: ProvisionerKind;
   /** Named ports each node binds, allocated per run so parallel workers never collide. */
   ports?: string[];
-  /** The node's argv: an array, never a shell string. */
-  command: (ctx: CommandContext) => string[];
+  /** The node's argv: an array, never a shell string. Required unless every node spec gives its own. */
+  command?: (ctx: CommandContext) => string[];
   env?: Record<string, string> | ((ctx: CommandContext) => Record<string, string>);
   /** Working directory. Default: the node's data dir. */
   cwd?: string;

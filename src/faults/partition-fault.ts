@@ -4,7 +4,7 @@ import { activeFault } from "../cluster/active-fault";
 import type { Fault, FaultTarget } from "../cluster/fault";
 import * as grudges from "./grudge";
 import type { Grudge } from "../cluster/grudge";
-import { checkSelector, requireCluster, resolveTargets, targetNode, unsupported, type NodeSelector } from "./targets";
+import { checkSelector, groupNodes, requireCluster, resolveTargets, targetNodes, unsupported, type NodeSelector } from "./targets";
 
 /** Exactly one of the shapes, plus `oneWay` and `clients`. Names follow Jepsen's nemeses. */
 export interface PartitionOptions {
@@ -54,6 +54,12 @@ async function plan(cluster: FaultTarget, options: PartitionOptions, random: () 
       .filter((n) => (g[n] ?? []).length > 0)
       .slice(0, 1);
   if (options.isolate !== undefined) {
+    const group = Array.isArray(options.isolate) ? undefined : groupNodes(cluster, options.isolate);
+    if (group && group.length > 1) {
+      const side = group.map((n) => n.name);
+      const rest = names.filter((n) => !side.includes(n));
+      return { grudge: grudges.groups(names, [side, rest]), firstSide: side, summary: `isolating ${options.isolate as string} [${side.join(" ")}]` };
+    }
     const [target] = await resolveTargets(cluster, options.isolate, random, "partition", "isolate");
     const label = options.isolate === "leader" ? `${target!.name} (the leader)` : target!.name;
     return { grudge: grudges.isolate(names, target!.name), firstSide: [target!.name], summary: `isolating ${label}` };
@@ -85,7 +91,7 @@ async function plan(cluster: FaultTarget, options: PartitionOptions, random: () 
         cluster: cluster.name,
       });
     }
-    const components = options.groups.map((group) => group.map((one) => targetNode(cluster, one, "partition.groups").name));
+    const components = options.groups.map((group) => group.flatMap((one) => targetNodes(cluster, one, "partition.groups").map((n) => n.name)));
     return { grudge: grudges.groups(names, components), firstSide: components[0] ?? [], summary: components.map((c) => `[${c.join(" ")}]`).join(" | ") };
   }
   const g = grudges.checkGrudge(options.grudge, names);

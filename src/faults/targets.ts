@@ -43,7 +43,7 @@ function invalidSelector(kind: string, option: string, value: unknown, why: stri
   return new FaultlineError({
     code: "FAULTLINE_INVALID_OPTION",
     message: `${kind}.${option} ${why}, received ${describeValue(value)}`,
-    hint: `a node name, an index from 0, ${NAMED.map((n) => `"${n}"`).join(", ")}, or a non-empty list of distinct names or indexes, e.g. { ${option}: "leader" }`,
+    hint: `a node name, a group name, an index from 0, ${NAMED.map((n) => `"${n}"`).join(", ")}, or a non-empty list of distinct names or indexes, e.g. { ${option}: "leader" }`,
     cluster,
     option: `${kind}.${option}`,
   });
@@ -83,6 +83,21 @@ export function targetNode(cluster: FaultTarget, one: string | number, option: s
   });
 }
 
+/**
+ * The nodes of a group, when `one` names a group of a cluster whose nodes differ and no node
+ * of that name; undefined otherwise.
+ */
+export function groupNodes(cluster: FaultTarget, one: string | number): Node[] | undefined {
+  if (typeof one !== "string" || cluster.nodes.some((n) => n.name === one)) return undefined;
+  const members = cluster.nodes.filter((n) => n.group === one);
+  return members.length > 0 ? members : undefined;
+}
+
+/** A node name, index, or group name (all its nodes), as the nodes it names. */
+export function targetNodes(cluster: FaultTarget, one: string | number, option: string): Node[] {
+  return groupNodes(cluster, one) ?? [targetNode(cluster, one, option)];
+}
+
 /** Resolves a selector to nodes at apply time (the leader is asked for then). */
 export async function resolveTargets(
   cluster: FaultTarget,
@@ -95,7 +110,7 @@ export async function resolveTargets(
   const pick = selector ?? "random";
   if (Array.isArray(pick)) {
     if (pick.length === 0) throw invalidSelector(kind, "node", pick, "is an empty list, which would fault no node", cluster.name);
-    const resolved = pick.map((one) => targetNode(cluster, one, `${kind}.${option}`));
+    const resolved = pick.flatMap((one) => targetNodes(cluster, one, `${kind}.${option}`));
     // ["n1", 0] names n1 twice: a second signal to a node already down fails half-applied.
     if (new Set(resolved).size !== resolved.length)
       throw invalidSelector(kind, "node", pick, `names a node twice (${resolved.map((n) => n.name).join(", ")})`, cluster.name);
@@ -123,7 +138,7 @@ export async function resolveTargets(
       return [leader];
     }
     default:
-      if (typeof pick === "number" || typeof pick === "string") return [targetNode(cluster, pick, `${kind}.${option}`)];
+      if (typeof pick === "number" || typeof pick === "string") return targetNodes(cluster, pick, `${kind}.${option}`);
       throw new FaultlineError({
         code: "FAULTLINE_INVALID_OPTION",
         message: `node must be a name, an index, "leader", "random", "minority", "majority", "all" or a list, received ${describeValue(pick)}`,

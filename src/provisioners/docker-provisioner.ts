@@ -62,7 +62,7 @@ export class DockerProvisioner implements Provisioner {
         bandwidth: (targets, rate) => this.requireControl().bandwidth(targets, rate),
       },
       signals: { kill: "docker kill", pause: "docker pause" },
-      containerTmpfs: (node) => Object.keys(spec.docker?.tmpfs ?? {}).some((target) => target === DATA_DIR_TOKEN || target === node.dataDir),
+      containerTmpfs: (node) => Object.keys(this.nodeDocker(node.name)?.tmpfs ?? {}).some((target) => target === DATA_DIR_TOKEN || target === node.dataDir),
       fullDisk: {
         hint: 'add docker: { tmpfs: { "{dataDir}": "size=64m" } } to the cluster (each container\'s data dir becomes a tmpfs of that size), or disk: { size: "64m" } (root: a host tmpfs) — faultline never fills a real disk',
         option: "docker.tmpfs",
@@ -83,11 +83,11 @@ export class DockerProvisioner implements Provisioner {
 
   async prepare(context: ProvisionContext): Promise<NodeSlot[]> {
     this.context = context;
-    const options = this.dockerOptions();
+    const images = new Set(context.nodes.map((node) => this.dockerOptions(node.name).image));
     const pool = parseCidr(context.subnet ?? this.spec.network?.subnet ?? DEFAULT_SUBNET_POOL);
     const engine = await connectEngine({ cluster: context.cluster });
     this.engine = engine;
-    await requireImage(engine, options.image, { cluster: context.cluster });
+    for (const image of images) await requireImage(engine, image, { cluster: context.cluster });
     const run = context.run;
     const instance = dockerName(basename(context.dir)); // unique per worker and cluster start
     this.net = await createClusterNetwork({
@@ -154,7 +154,8 @@ export class DockerProvisioner implements Provisioner {
     await this.removeContainer(slot.name); // a restart: the name must be free again
     const name = `${net.name}-${dockerName(slot.name)}`;
     const uid = process.getuid?.();
-    const image = this.dockerOptions().image;
+    const docker = this.dockerOptions(slot.name);
+    const image = docker.image;
     // Registered by name before the engine is asked: a process killed while the create is under
     // way leaves an entry that removes the container if it came to exist, and finds nothing if not.
     // (Names are unique to the run and never hex, so the engine cannot take one for an id prefix.)
@@ -171,7 +172,7 @@ export class DockerProvisioner implements Provisioner {
           name,
           slot,
           launch: spec,
-          docker: this.dockerOptions(),
+          docker,
           network: net.name,
           labels: { ...this.labels(), "faultline.node": slot.name },
           // Files the node writes in its data dir stay removable by the (non-root) test user.
@@ -246,12 +247,17 @@ export class DockerProvisioner implements Provisioner {
     return { "faultline.run": context.run.id, "faultline.cluster": context.cluster };
   }
 
-  private dockerOptions(): DockerNodeOptions {
-    const options = this.spec.docker;
+  /** A node's own docker options where the nodes differ, else the cluster's. */
+  private nodeDocker(node: string): DockerNodeOptions | undefined {
+    return this.context?.nodes.find((n) => n.name === node)?.docker ?? this.spec.docker;
+  }
+
+  private dockerOptions(node: string): DockerNodeOptions {
+    const options = this.nodeDocker(node);
     if (!options || typeof options.image !== "string" || !options.image) {
       throw new FaultlineError({
         code: "FAULTLINE_INVALID_OPTION",
-        message: `provisioner "docker" needs docker.image, received ${JSON.stringify(options)}`,
+        message: `provisioner "docker" needs docker.image (for node ${node}), received ${JSON.stringify(options)}`,
         hint: 'e.g. docker: { image: "faultline/etcd:local" } (build it with: faultline image from-host --binary /usr/bin/etcd --tag faultline/etcd:local)',
         cluster: this.context?.cluster,
         option: "docker.image",

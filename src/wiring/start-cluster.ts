@@ -9,7 +9,8 @@ import { FaultProxy } from "../proxy/fault-proxy";
 import { createProvisioner } from "./create-provisioner";
 import { currentRun, type RunContext } from "../reaper/run-context";
 import { ClusterNode } from "../cluster/cluster-node";
-import { validateSpec, nodeNames } from "../cluster/define-cluster";
+import { validateSpec } from "../cluster/define-cluster";
+import { allPorts, resolveNodes } from "../cluster/node-specs";
 import { FaultlineCluster } from "../cluster/faultline-cluster";
 import { allPortsOpen } from "../cluster/probes";
 import { Timeline } from "../cluster/timeline";
@@ -73,19 +74,21 @@ export async function provisionCluster(spec: ClusterSpec, options: ProvisionOpti
   const cluster = new FaultlineCluster({ name, spec, dir, provisioner, timeline, release });
   const started = monoNowMs();
   try {
-    const ports = spec.ports ?? [];
+    const resolved = resolveNodes(spec);
     const slots = await provisioner.prepare({
       cluster: name,
       dir,
       run,
       timeline,
-      ports,
+      ports: allPorts(resolved),
       subnet: spec.network?.subnet,
-      nodes: nodeNames(spec).map((nodeName, index) => ({ name: nodeName, index })),
+      nodes: resolved.map((node, index) => ({ name: node.name, index, docker: node.spec.docker })),
     });
     if (spec.disk) for (const slot of slots) unmounts.push(mountSizedDataDir(slot.dataDir, spec.disk.size, run, name, slot.name));
-    const ready = spec.ready ?? allPortsOpen(ports);
+    const byName = new Map(resolved.map((node) => [node.name, node]));
     for (const slot of slots) {
+      const node = byName.get(slot.name)!;
+      const ports = node.spec.ports ?? [];
       const nodeProxies = new Map<string, FaultProxy>();
       for (const port of ports) {
         const proxy = new FaultProxy({ name: `client->${slot.name}:${port}`, upstream: { host: slot.host, port: slot.ports[port]! } });
@@ -93,17 +96,40 @@ export async function provisionCluster(spec: ClusterSpec, options: ProvisionOpti
         await proxy.start();
         nodeProxies.set(port, proxy);
       }
+      const ready = node.spec.ready ?? allPortsOpen(ports);
       cluster.nodes.push(
-        new ClusterNode({ slot, spec, cluster: () => cluster, clusterName: name, clusterDir: dir, provisioner, timeline, ready, proxies: nodeProxies }),
+        new ClusterNode({
+          slot,
+          spec: node.spec,
+          group: node.group,
+          cluster: () => cluster,
+          clusterName: name,
+          clusterDir: dir,
+          provisioner,
+          timeline,
+          ready,
+          proxies: nodeProxies,
+        }),
       );
     }
+    // Nodes start together (systems like etcd need their peers to come up at once), except
+    // those that depend on others: each of those starts once its dependencies are ready.
     let up = 0;
-    const results = await Promise.allSettled(
-      cluster.nodes.map(async (node) => {
-        await node.start();
-        options.onProgress?.(`${name}: ${node.name} ready (${++up}/${cluster.nodes.length}) after ${formatMs(monoNowMs() - started)}`);
-      }),
-    );
+    const starting = new Map<string, Promise<void>>();
+    const startNode = (node: ClusterNode): Promise<void> => {
+      let promise = starting.get(node.name);
+      if (!promise) {
+        const dependencies = byName.get(node.name)!.dependsOn.map((dep) => startNode(cluster.node(dep)));
+        promise = (async () => {
+          await Promise.all(dependencies);
+          await node.start();
+          options.onProgress?.(`${name}: ${node.name} ready (${++up}/${cluster.nodes.length}) after ${formatMs(monoNowMs() - started)}`);
+        })();
+        starting.set(node.name, promise);
+      }
+      return promise;
+    };
+    const results = await Promise.allSettled(cluster.nodes.map(startNode));
     const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failure) throw failure.reason;
     await cluster.waitUntilHealthy((options.healthyTimeout as never) ?? "30s");

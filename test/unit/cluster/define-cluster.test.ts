@@ -43,3 +43,46 @@ describe("defineCluster", () => {
     expect(error.option).toBe("readyTimeout");
   });
 });
+
+describe("defineCluster with a spec per node or group", () => {
+  const db = { ports: ["client"], command };
+
+  it("names a group's nodes after it and merges cluster-level options under each group's", () => {
+    const spec = defineCluster({ nodes: { db: { ...db, count: 3 }, app: { command, dependsOn: ["db"] } }, ports: ["http"], readyTimeout: "5s" });
+    expect(nodeNames(spec)).toEqual(["db1", "db2", "db3", "app"]);
+    expect(nodeNames(defineCluster({ nodes: { cache: db }, command }))).toEqual(["cache"]);
+  });
+
+  it.each<[string, unknown, string, RegExp]>([
+    ["an empty map", { nodes: {} }, "nodes", /at least one node/],
+    ["a group name with a space", { nodes: { "my db": db } }, "nodes.my db", /letters, digits/],
+    ["a node spec that is a function", { nodes: { db: command } }, "nodes.db", /object of node options/],
+    ["a misspelt node option", { nodes: { db: { ...db, comand: command } } }, "nodes.db.comand", /spelling/],
+    ["a cluster-level option inside a node", { nodes: { db: { ...db, healthy: async () => true } } }, "nodes.db.healthy", /top level/],
+    ["a zero count", { nodes: { db: { ...db, count: 0 } } }, "nodes.db.count", /1 to 64/],
+    ["names that collide", { nodes: { db: { ...db, count: 2 }, db1: db } }, "nodes.db", /twice/],
+    ["a dependency on an unknown group", { nodes: { db, app: { command, dependsOn: ["cache"] } } }, "nodes.app.dependsOn", /other groups or nodes \(db, app\)/],
+    ["a group depending on itself", { nodes: { db: { ...db, dependsOn: ["db"] } } }, "nodes.db.dependsOn", /other groups/],
+    ["a dependency cycle", { nodes: { a: { command, dependsOn: ["b"] }, b: { command, dependsOn: ["a"] } } }, "nodes", /a -> b -> a/],
+    ["a node without a command anywhere", { nodes: { db: { ports: ["client"] } } }, "command", /function/],
+    ["a node's shell-string command", { nodes: { db: { command: "redis-server" } } }, "nodes.db.command", /never runs a shell/],
+    ["a node's bad stop signal", { nodes: { db: { ...db, stop: { signal: "TERM" } } } }, "nodes.db.stop.signal", /SIG prefix/],
+    ["a node's docker options off docker", { nodes: { db: { ...db, docker: { image: "x" } } } }, "nodes.db.docker", /provisioner: "docker"/],
+    ["a docker node without an image", { provisioner: "docker", nodes: { db, app: { command, docker: { image: "app:1" } } } }, "docker.image", /from-host/],
+  ])("rejects %s with FAULTLINE_INVALID_OPTION naming where", (_label, spec, option, hintOrMessage) => {
+    const error = errorOf(spec);
+    expect(error.code).toBe("FAULTLINE_INVALID_OPTION");
+    expect(error.option).toBe(option);
+    expect(`${error.message}\n${error.hint}`).toMatch(hintOrMessage);
+  });
+
+  it("takes a docker image per node, or one for all", () => {
+    expect(() =>
+      defineCluster({
+        provisioner: "docker",
+        nodes: { db: { ...db, docker: { image: "faultline/etcd:local" } }, app: { command, docker: { image: "faultline/node:local" } } },
+      }),
+    ).not.toThrow();
+    expect(() => defineCluster({ provisioner: "docker", docker: { image: "faultline/node:local" }, nodes: { db, app: { command } } })).not.toThrow();
+  });
+});
