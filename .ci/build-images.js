@@ -16,6 +16,8 @@ const dist = resolve(process.env.FAULTLINE_DIST ?? join(__dirname, "../dist"));
 const IMAGES = [
   { tag: "faultline/etcd:local", binaries: ["etcd"], optional: ["etcdctl"] },
   { tag: "faultline/node:local", binaries: [process.execPath], optional: [] },
+  // examples/stack (the compose example) uses it as its cache.
+  { tag: "faultline/redis:local", binaries: ["redis-server"], optional: [] },
 ];
 
 async function main() {

@@ -5,6 +5,7 @@
 import "./jest/matchers/global-types";
 
 export { defineCluster } from "./cluster/define-cluster";
+export { fromCompose, type FromComposeOptions } from "./compose";
 export { probes } from "./cluster/probes";
 export type { HttpProbeOptions } from "./cluster/probes";
 export { startCluster } from "./wiring/start-cluster";
@@ -12,6 +13,7 @@ export type { StartClusterOptions } from "./wiring/start-cluster";
 export type {
   Cluster,
   ClusterSpec,
+  NodeSpec,
   ClusterDefinition,
   Node,
   NodeState,

@@ -76,10 +76,27 @@ export function validateSpec(spec: unknown, cluster?: string): asserts spec is C
     );
   }
   if (s.ports !== undefined) {
-    if (!Array.isArray(s.ports) || s.ports.some((p) => typeof p !== "string" || !/^[a-z][a-z0-9_-]*$/i.test(p))) {
-      throw invalid("ports", "a list of port names", s.ports, 'name the ports the node binds, e.g. ports: ["client", "peer"]', cluster);
+    const numbered = (p: string): boolean => /^\d+$/.test(p) && Number(p) >= 1 && Number(p) <= 65535;
+    if (!Array.isArray(s.ports) || s.ports.some((p) => typeof p !== "string" || (!/^[a-z][a-z0-9_-]*$/i.test(p) && !numbered(p)))) {
+      throw invalid(
+        "ports",
+        "a list of port names (or numbers as strings, for ports fixed by the system)",
+        s.ports,
+        'name the ports the node binds, e.g. ports: ["client", "peer"]',
+        cluster,
+      );
     }
     if (new Set(s.ports).size !== s.ports.length) throw invalid("ports", "a list of distinct names", s.ports, "name each port once", cluster);
+    const fixed = (s.ports as string[]).find(numbered);
+    if (fixed !== undefined && (s.provisioner ?? "process") === "process") {
+      throw invalid(
+        "ports",
+        'names, not numbers, on provisioner "process"',
+        s.ports,
+        `a port named by its number ("${fixed}") binds that very number, which needs an address per node: use provisioner "netns" or "docker", or a name so each node gets a free port`,
+        cluster,
+      );
+    }
   }
   if (typeof s.command !== "function") {
     throw invalid(
@@ -180,7 +197,7 @@ function editDistance(a: string, b: string): number {
 
 /** Docker's reference grammar, loosely: no spaces, no leading dash (it would read as a flag). */
 const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
-const DOCKER_KEYS = ["image", "entrypoint", "volumes", "tmpfs"];
+const DOCKER_KEYS = ["image", "entrypoint", "volumes", "tmpfs", "workdir"];
 
 function validateDocker(value: unknown, cluster: string | undefined): void {
   const example = 'set docker: { image: "faultline/etcd:local" } (build one with `faultline image from-host`)';
@@ -200,6 +217,8 @@ function validateDocker(value: unknown, cluster: string | undefined): void {
   if (docker.volumes !== undefined && !strings(docker.volumes)) {
     throw invalid("docker.volumes", 'a list of "host:container" strings', docker.volumes, 'e.g. volumes: ["/srv/certs:/certs:ro"]', cluster);
   }
+  if (docker.workdir !== undefined && (typeof docker.workdir !== "string" || !docker.workdir.startsWith("/")))
+    throw invalid("docker.workdir", "an absolute path inside the container", docker.workdir, 'e.g. workdir: "/app"', cluster);
   const tmpfs = docker.tmpfs;
   if (tmpfs !== undefined && (typeof tmpfs !== "object" || tmpfs === null || Array.isArray(tmpfs) || Object.values(tmpfs).some((v) => typeof v !== "string"))) {
     throw invalid("docker.tmpfs", "an object of mount path -> mount options", tmpfs, 'e.g. tmpfs: { "/data": "size=64m" }', cluster);

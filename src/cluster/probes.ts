@@ -9,7 +9,7 @@ import type { Node, Probe } from "./types";
 /** Named probes, each a function that resolves when the node is ready and throws otherwise. */
 export type NamedProbe = Probe & { readonly description: string };
 
-function named(description: string, probe: Probe): NamedProbe {
+export function named(description: string, probe: Probe): NamedProbe {
   return Object.assign(probe, { description });
 }
 
@@ -23,7 +23,8 @@ export function probeFailed(message: string, where: { cluster?: string; node?: s
 
 /** A probe's port is a name from the cluster's `ports`; a number or typo would fail every probe until readyTimeout. */
 function checkPortName(probe: string, port: unknown): void {
-  if (typeof port === "string" && /^[a-z][a-z0-9_-]*$/i.test(port)) return;
+  // Names, or numbers as strings: a port named by its number ("6379", as from a compose file).
+  if (typeof port === "string" && (/^[a-z][a-z0-9_-]*$/i.test(port) || /^\d+$/.test(port))) return;
   throw new FaultlineError({
     code: "FAULTLINE_INVALID_OPTION",
     message: `${probe} port must be the name of one of the cluster's ports, received ${describeValue(port)}`,

@@ -103,6 +103,8 @@ export interface ClusterSpec {
 export interface DockerNodeOptions {
   image: string;
   entrypoint?: string[];
+  /** Working directory inside the container (a compose file's `working_dir`). */
+  workdir?: string;
   volumes?: string[];
   tmpfs?: Record<string, string>;
 }

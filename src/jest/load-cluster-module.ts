@@ -50,7 +50,9 @@ export function loadClusterModule(name: string, config: FileConfig, load: (path:
     });
   }
   const spec = (exported as { default?: unknown } | undefined)?.default ?? exported;
-  if (!spec || typeof spec !== "object" || typeof (spec as ClusterSpec).command !== "function") {
+  // A spec has a command, or one per node (`nodes: { db: {…} }`); defineCluster checked the rest.
+  const looksLikeSpec = (s: ClusterSpec): boolean => typeof s.command === "function" || (typeof s.nodes === "object" && s.nodes !== null);
+  if (!spec || typeof spec !== "object" || !looksLikeSpec(spec as ClusterSpec)) {
     throw new FaultlineError({
       code: "FAULTLINE_CLUSTER_MODULE",
       message: `the module of cluster "${name}" (${path}) has no default export made by defineCluster()`,

@@ -7,6 +7,7 @@ import type { LaunchSpec, NodeProcess, NodeSlot, ProvisionContext, Provisioner }
 import type { HostControls } from "../cluster/controls";
 import { hostControls } from "./host/host-controls";
 import { which } from "../common/which";
+import { portNumbers } from "./port-numbers";
 import { createClusterNetwork, type ClusterNetwork } from "./docker/cluster-network";
 import { startContainer } from "./docker/container-process";
 import { DATA_DIR_TOKEN, containerSpec, dockerName } from "./docker/container-spec";
@@ -18,7 +19,6 @@ import { DEFAULT_SUBNET_POOL, SubnetReservations } from "./docker/subnet-reserva
 const log = logger("docker");
 
 /** Named ports are constants (port i of the spec is 10000 + i, as on netns): every container has its own IP. */
-const FIRST_PORT = 10_000;
 
 interface NodeContainer {
   id: string;
@@ -126,7 +126,7 @@ export class DockerProvisioner implements Provisioner {
     return context.nodes.map((node, i) => {
       const dataDir = join(context.dir, node.name);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      const ports = Object.fromEntries(context.ports.map((name, p) => [name, FIRST_PORT + p]));
+      const ports = portNumbers(context.ports);
       return { name: node.name, index: node.index, host: net.ips[i]!, ports, dataDir };
     });
   }
@@ -134,8 +134,8 @@ export class DockerProvisioner implements Provisioner {
   /** Direct: partitions act on packets, not proxies. Slots may come without ports (the cluster passes bare ones). */
   peerAddress(from: NodeSlot, to: NodeSlot, port: string): string {
     const declared = this.context?.ports ?? [];
-    const index = declared.indexOf(port);
-    if (index === -1) {
+    const number = portNumbers(declared)[port];
+    if (number === undefined) {
       throw new FaultlineError({
         code: "FAULTLINE_INVALID_OPTION",
         message: `no port named "${port}"; the cluster declares ports ${JSON.stringify(declared)}`,
@@ -145,7 +145,7 @@ export class DockerProvisioner implements Provisioner {
         option: "ports",
       });
     }
-    return `${to.host}:${FIRST_PORT + index}`;
+    return `${to.host}:${number}`;
   }
 
   async launch(slot: NodeSlot, spec: LaunchSpec): Promise<NodeProcess> {

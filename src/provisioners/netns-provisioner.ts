@@ -8,6 +8,7 @@ import type { HostControls } from "../cluster/controls";
 import { hostControls } from "./host/host-controls";
 import { spawnGroup } from "./spawn-group";
 import { which } from "../common/which";
+import { portNumbers } from "./port-numbers";
 import { checkRequirements } from "./netns/capabilities";
 import { hostBatch, namespaceBatch, runCommand, type CommandResult, type Tools } from "./netns/ip-commands";
 import { forwardRuleSpec } from "./netns/forward-rule";
@@ -20,7 +21,6 @@ import { UndoStack } from "./netns/undo-stack";
 export { netnsAvailability, capabilities, type NetnsAvailability, type NetnsCapabilities } from "./netns/capabilities";
 
 /** Every node binds the same small ports on its own IP: port i of the spec is 10000 + i. */
-const FIRST_PORT = 10_000;
 /**
  * Where subnet reservations live: beside the runs root (`os.tmpdir()/faultline-<uid>-subnets`),
  * shared by every run and worker of the user, and outside it so sweeps of dead runs never take
@@ -150,7 +150,7 @@ export class NetnsProvisioner implements Provisioner {
     prepared.slots = prepared.members.map((member) => {
       const dataDir = join(context.dir, member.name);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      const ports = Object.fromEntries(context.ports.map((port, i) => [port, FIRST_PORT + i]));
+      const ports = portNumbers(context.ports);
       return { name: member.name, index: member.index, host: member.host, ports, dataDir };
     });
     prepared.network = new NetnsNetwork({ cluster: context.cluster, tools, names, members: prepared.members, undo });

@@ -34,11 +34,12 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
   return {
     name: input.name,
     Image: docker.image,
-    Cmd: launch.argv,
-    // An empty list, not undefined: the argv runs as given even if the image has an entrypoint.
-    Entrypoint: docker.entrypoint ?? [],
+    // An empty argv and no entrypoint run the image's own command (a compose service without
+    // command:); otherwise an empty entrypoint, so the argv runs as given.
+    Cmd: launch.argv.length > 0 ? launch.argv : undefined,
+    Entrypoint: docker.entrypoint ?? (launch.argv.length > 0 ? [] : undefined),
     Env: Object.entries(nodeEnv(launch.env, input.baseEnv ?? process.env)).map(([key, value]) => `${key}=${value}`),
-    WorkingDir: underDataDir ? launch.cwd : undefined,
+    WorkingDir: docker.workdir ?? (underDataDir ? launch.cwd : undefined),
     User: input.user,
     Labels: input.labels,
     HostConfig: {
@@ -48,7 +49,8 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
       // The argv is pid 1, as `pid` and signals promise; no docker-init in between.
       Init: false,
     },
-    NetworkingConfig: { EndpointsConfig: { [input.network]: { IPAMConfig: { IPv4Address: slot.host } } } },
+    // The node's name resolves to it from the other containers, as a compose service's does.
+    NetworkingConfig: { EndpointsConfig: { [input.network]: { IPAMConfig: { IPv4Address: slot.host }, Aliases: [slot.name] } } },
   };
 }
 

@@ -86,3 +86,13 @@ describe("defineCluster with a spec per node or group", () => {
     expect(() => defineCluster({ provisioner: "docker", docker: { image: "faultline/node:local" }, nodes: { db, app: { command } } })).not.toThrow();
   });
 });
+
+describe("ports named by their number", () => {
+  it("bind that number on netns and docker, and are refused on process", () => {
+    expect(() => defineCluster({ nodes: 1, provisioner: "netns", ports: ["6379", "admin"], command })).not.toThrow();
+    const error = errorOf({ nodes: 1, ports: ["6379"], command });
+    expect(error).toMatchObject({ code: "FAULTLINE_INVALID_OPTION", option: "ports" });
+    expect(error.hint).toMatch(/"netns" or "docker"/);
+    expect(errorOf({ nodes: 1, provisioner: "docker", docker: { image: "x" }, ports: ["70000"], command }).option).toBe("ports");
+  });
+});

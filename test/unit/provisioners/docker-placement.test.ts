@@ -80,8 +80,24 @@ describe("containerSpec", () => {
       Env: ["EXTRA=1"],
       WorkingDir: "/tmp/run/etcd/n1",
       HostConfig: { NetworkMode: "fl-x", Binds: ["/tmp/run/etcd/n1:/tmp/run/etcd/n1"], Init: false },
-      NetworkingConfig: { EndpointsConfig: { "fl-x": { IPAMConfig: { IPv4Address: "198.19.3.2" } } } },
+      NetworkingConfig: { EndpointsConfig: { "fl-x": { IPAMConfig: { IPv4Address: "198.19.3.2" }, Aliases: ["n1"] } } },
     });
+  });
+
+  it("runs the image's own command for an empty argv without entrypoint, and a compose working_dir", () => {
+    const spec = containerSpec({ name: "n", slot, launch: { ...launch, argv: [] }, docker: { image: "redis", workdir: "/data" }, network: "net", labels: {} });
+    expect(spec.Cmd).toBeUndefined();
+    expect(spec.Entrypoint).toBeUndefined();
+    expect(spec.WorkingDir).toBe("/data");
+    const withEntrypoint = containerSpec({
+      name: "n",
+      slot,
+      launch: { ...launch, argv: [] },
+      docker: { image: "x", entrypoint: ["/run.sh"] },
+      network: "net",
+      labels: {},
+    });
+    expect(withEntrypoint.Entrypoint).toEqual(["/run.sh"]);
   });
 
   it("puts the data dir on a size-limited tmpfs for {dataDir}, and leaves a cwd outside it to the image", () => {

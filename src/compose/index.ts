@@ -1,0 +1,1 @@
+export { fromCompose, type FromComposeOptions } from "./from-compose";

@@ -1,0 +1,28 @@
+/** Where ports are numbered from on backends that give each node its own address. */
+export const FIRST_PORT = 10_000;
+
+/** A port named by its number ("6379") binds that number. */
+export function fixedPort(name: string): number | undefined {
+  return /^\d+$/.test(name) ? Number(name) : undefined;
+}
+
+/**
+ * The port each name binds on a backend where every node has its own address (netns, docker):
+ * a port named by its number binds that number (what a compose file's service expects), the
+ * others count up from {@link FIRST_PORT}, past any number already taken.
+ */
+export function portNumbers(names: readonly string[]): Record<string, number> {
+  const taken = new Set(names.map(fixedPort).filter((p): p is number => p !== undefined));
+  const out: Record<string, number> = {};
+  let next = FIRST_PORT;
+  for (const name of names) {
+    const fixed = fixedPort(name);
+    if (fixed !== undefined) {
+      out[name] = fixed;
+      continue;
+    }
+    while (taken.has(next)) next++;
+    out[name] = next++;
+  }
+  return out;
+}
