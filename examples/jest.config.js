@@ -23,6 +23,7 @@ module.exports = {
         "etcd-netns": "./clusters/etcd-netns.cluster.ts",
         redis: "./clusters/redis.cluster.ts",
         nats: "./clusters/nats.cluster.ts",
+        shop: "./clusters/shop.cluster.ts",
       },
       reportDir: "../faultline-report",
     },

@@ -63,7 +63,7 @@ const LINK = ["node", "port", "links", "direction", "toxicity"] as const;
  * (`{ nod: "leader" }` would kill a random node).
  */
 const OPTION_KEYS: { [K in FaultKind]: readonly (keyof FaultOptionsByKind[K])[] } = {
-  partition: ["isolate", "halves", "minority", "bridge", "majoritiesRing", "groups", "grudge", "oneWay", "clients"],
+  partition: ["isolate", "halves", "minority", "bridge", "majoritiesRing", "groups", "between", "grudge", "oneWay", "clients"],
   kill: [...TARGET, "twice", "gap", "waitForExit"],
   terminate: [...TARGET, "twice", "gap", "waitForExit"],
   interrupt: [...TARGET, "twice", "gap", "waitForExit"],

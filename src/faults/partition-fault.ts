@@ -20,6 +20,11 @@ export interface PartitionOptions {
   majoritiesRing?: boolean;
   /** Explicit components that cannot reach each other. */
   groups?: Array<Array<string | number>>;
+  /**
+   * Only the links between two sides, each a node, a group or a list of them (`["app", "db"]`):
+   * everything else still talks, as when one service loses its database.
+   */
+  between?: [string | number | Array<string | number>, string | number | Array<string | number>];
   /** A grudge written out: node -> nodes it cannot hear. */
   grudge?: Grudge;
   /** Keep only one direction of each cut: the first side stays deaf, the other still hears it. Default false. */
@@ -28,7 +33,7 @@ export interface PartitionOptions {
   clients?: boolean;
 }
 
-const SHAPES = ["isolate", "halves", "minority", "bridge", "majoritiesRing", "groups", "grudge"] as const;
+const SHAPES = ["isolate", "halves", "minority", "bridge", "majoritiesRing", "groups", "between", "grudge"] as const;
 
 interface Plan {
   grudge: Grudge;
@@ -94,6 +99,22 @@ async function plan(cluster: FaultTarget, options: PartitionOptions, random: () 
     const components = options.groups.map((group) => group.flatMap((one) => targetNodes(cluster, one, "partition.groups").map((n) => n.name)));
     return { grudge: grudges.groups(names, components), firstSide: components[0] ?? [], summary: components.map((c) => `[${c.join(" ")}]`).join(" | ") };
   }
+  if (options.between !== undefined) {
+    const side = (one: string | number | Array<string | number>): string[] =>
+      (Array.isArray(one) ? one : [one]).flatMap((x) => targetNodes(cluster, x, "partition.between").map((n) => n.name));
+    const [a, b] = [side(options.between[0]), side(options.between[1])];
+    const overlap = a.find((n) => b.includes(n));
+    if (overlap !== undefined)
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: `partition.between puts ${overlap} on both sides, received ${describeValue(options.between)}`,
+        hint: 'name two different nodes or groups, e.g. { between: ["app", "db"] }',
+        cluster: cluster.name,
+        option: "partition.between",
+      });
+    const grudge: Grudge = Object.fromEntries(names.map((n) => [n, a.includes(n) ? b : b.includes(n) ? a : []]));
+    return { grudge, firstSide: a, summary: `[${a.join(" ")}] cut from [${b.join(" ")}]` };
+  }
   const g = grudges.checkGrudge(options.grudge, names);
   return { grudge: g, firstSide: sideOf(g), summary: "custom grudge" };
 }
@@ -145,6 +166,18 @@ function checkShape(options: PartitionOptions): void {
     }
     const all = (groups as unknown[][]).flat();
     if (new Set(all).size !== all.length) throw invalidShape("partition.groups", "lists naming each node once", groups, groupsHint);
+  }
+  if (options.between !== undefined) {
+    const between = options.between as unknown;
+    const one = (v: unknown): boolean => (typeof v === "string" && v !== "") || (typeof v === "number" && Number.isInteger(v) && v >= 0);
+    const side = (v: unknown): boolean => one(v) || (Array.isArray(v) && v.length > 0 && v.every(one));
+    if (!Array.isArray(between) || between.length !== 2 || !between.every(side))
+      throw invalidShape(
+        "partition.between",
+        "two sides, each a node, a group or a list of them",
+        between,
+        'e.g. { between: ["app", "db"] } or { between: [["app1", "app2"], "db"] }',
+      );
   }
   if (options.grudge !== undefined) {
     const grudge = options.grudge as unknown;

@@ -92,4 +92,24 @@ describe("clusters whose nodes differ (per-node specs)", () => {
     }
     expect((await fetchData(cluster.node("app").url("web"))).status).toBe(200);
   }, 30_000);
+
+  it("cuts only the links between two sides with between, leaving the rest connected", async () => {
+    const cluster = stack();
+    const fault = await cluster.inject(faults.partition({ between: ["app", "db2"] }));
+    try {
+      // app reads from db1, which is not on either side.
+      expect((await fetchData(cluster.node("app").url("web"))).status).toBe(200);
+      expect(cluster.peerAddress(cluster.node("app"), cluster.node("db2"), "http")).toBeDefined();
+    } finally {
+      await fault.heal();
+    }
+    const cut = await cluster.inject(faults.partition({ between: ["app", "db"] }));
+    try {
+      expect((await fetchData(cluster.node("app").url("web"))).status).toBe(502);
+    } finally {
+      await cut.heal();
+    }
+    expect(() => faults.partition({ between: ["app"] as never })).toThrow(/two sides/);
+    await expect(cluster.inject(faults.partition({ between: ["db", "db1"] }))).rejects.toMatchObject({ option: "partition.between" });
+  }, 30_000);
 });
