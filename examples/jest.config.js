@@ -24,6 +24,7 @@ module.exports = {
         redis: "./clusters/redis.cluster.ts",
         nats: "./clusters/nats.cluster.ts",
         shop: "./clusters/shop.cluster.ts",
+        "shop-netns": "./clusters/shop-netns.cluster.ts",
       },
       reportDir: "../faultline-report",
     },
