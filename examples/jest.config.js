@@ -25,6 +25,7 @@ module.exports = {
         nats: "./clusters/nats.cluster.ts",
         shop: "./clusters/shop.cluster.ts",
         "shop-netns": "./clusters/shop-netns.cluster.ts",
+        origins: "./clusters/origins.cluster.ts",
       },
       reportDir: "../faultline-report",
     },
