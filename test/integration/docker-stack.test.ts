@@ -3,9 +3,9 @@
  * service as the "app"), the app started once the db is ready, and a partition between the two
  * named by group. Real containers on one network of the run.
  */
-import { get } from "node:http";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { httpAnswer } from "../helpers/http-answer";
 import { defineCluster } from "../../src/cluster/define-cluster";
 import type { CommandContext } from "../../src/cluster/types";
 import { faults } from "../../src/faults/catalog";
@@ -19,18 +19,7 @@ const describeRoot = requireOrSkip("root (partitions enter the containers' names
 );
 const RELAY = readFileSync(join(__dirname, "..", "fixtures", "servers", "relay-node.js"), "utf8");
 
-function fetchData(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get(`${url}/data`, { timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("request timed out")));
-    req.on("error", reject);
-  });
-}
+const fetchData = (url: string): Promise<{ status: number; body: string }> => httpAnswer(`${url}/data`);
 
 const spec = defineCluster({
   provisioner: "docker",

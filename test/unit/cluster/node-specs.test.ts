@@ -1,5 +1,5 @@
-import { get } from "node:http";
 import { join } from "node:path";
+import { httpAnswer } from "../../helpers/http-answer";
 import { faults } from "../../../src/faults/catalog";
 import { defineCluster } from "../../../src/cluster/define-cluster";
 import type { CommandContext } from "../../../src/cluster/types";
@@ -7,19 +7,7 @@ import { startedCluster } from "../../integration/started-cluster";
 
 const servers = join(__dirname, "..", "..", "fixtures", "servers");
 
-/** GET through the node's fault proxy: status and body, or the error's code. */
-function fetchData(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get(`${url}/data`, { timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("request timed out")));
-    req.on("error", reject);
-  });
-}
+const fetchData = (url: string): Promise<{ status: number; body: string }> => httpAnswer(`${url}/data`);
 
 // A stack rather than N alike nodes: two "db" nodes and an "app" that reads from db1 and must
 // start after the db group is ready. Real processes on the process provisioner.
