@@ -197,7 +197,7 @@ function editDistance(a: string, b: string): number {
 
 /** Docker's reference grammar, loosely: no spaces, no leading dash (it would read as a flag). */
 const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
-const DOCKER_KEYS = ["image", "entrypoint", "volumes", "tmpfs", "workdir"];
+const DOCKER_KEYS = ["image", "entrypoint", "volumes", "tmpfs", "workdir", "init"];
 
 function validateDocker(value: unknown, cluster: string | undefined): void {
   const example = 'set docker: { image: "faultline/etcd:local" } (build one with `faultline image from-host`)';
@@ -219,6 +219,8 @@ function validateDocker(value: unknown, cluster: string | undefined): void {
   }
   if (docker.workdir !== undefined && (typeof docker.workdir !== "string" || !docker.workdir.startsWith("/")))
     throw invalid("docker.workdir", "an absolute path inside the container", docker.workdir, 'e.g. workdir: "/app"', cluster);
+  if (docker.init !== undefined && typeof docker.init !== "boolean")
+    throw invalid("docker.init", "true or false", docker.init, "init: true runs Docker's init as PID 1 in front of the command", cluster);
   const tmpfs = docker.tmpfs;
   if (tmpfs !== undefined && (typeof tmpfs !== "object" || tmpfs === null || Array.isArray(tmpfs) || Object.values(tmpfs).some((v) => typeof v !== "string"))) {
     throw invalid("docker.tmpfs", "an object of mount path -> mount options", tmpfs, 'e.g. tmpfs: { "/data": "size=64m" }', cluster);

@@ -105,6 +105,11 @@ export interface DockerNodeOptions {
   entrypoint?: string[];
   /** Working directory inside the container (a compose file's `working_dir`). */
   workdir?: string;
+  /**
+   * Run Docker's init as PID 1 in front of the command (a compose file's `init: true`), so a
+   * program without a SIGTERM handler still stops on SIGTERM. Default false: the command is PID 1.
+   */
+  init?: boolean;
   volumes?: string[];
   tmpfs?: Record<string, string>;
 }

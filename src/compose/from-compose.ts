@@ -35,9 +35,10 @@ const MAPPED = new Set([
   "stop_signal",
   "stop_grace_period",
   "working_dir",
+  "init",
 ]);
 /** Service keys that change nothing a test can see here: accepted and left out. */
-const IGNORED = new Set(["container_name", "hostname", "restart", "labels", "logging", "tty", "stdin_open", "init", "pull_policy"]);
+const IGNORED = new Set(["container_name", "hostname", "restart", "labels", "logging", "tty", "stdin_open", "pull_policy"]);
 /** Service keys faultline cannot honour, and why. */
 const UNSUPPORTED: Record<string, string> = {
   build:
@@ -243,6 +244,7 @@ function mapService(ctx: Context, name: string, service: unknown): NodeSpec {
   if (entrypoint) docker.entrypoint = entrypoint;
   const argv = words("command") ?? [];
   if (typeof s.working_dir === "string") docker.workdir = s.working_dir;
+  if (s.init === true) docker.init = true;
   const { volumes, tmpfs } = mapStorage(ctx, name, s);
   if (volumes.length) docker.volumes = volumes;
   if (Object.keys(tmpfs).length) docker.tmpfs = tmpfs;

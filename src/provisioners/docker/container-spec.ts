@@ -46,8 +46,8 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
       NetworkMode: input.network,
       Binds: binds,
       Tmpfs: Object.keys(tmpfs).length ? tmpfs : undefined,
-      // The argv is pid 1, as `pid` and signals promise; no docker-init in between.
-      Init: false,
+      // The argv is pid 1, as `pid` and signals promise; docker-init in between only when asked.
+      Init: docker.init === true,
     },
     // The node's name resolves to it from the other containers, as a compose service's does.
     NetworkingConfig: { EndpointsConfig: { [input.network]: { IPAMConfig: { IPv4Address: slot.host }, Aliases: [slot.name] } } },

@@ -68,6 +68,7 @@ services:
       cache: { condition: service_started }
       db: { condition: service_healthy }
     stop_signal: SIGINT
+    init: true
     restart: always
     networks: [default]
 networks:
@@ -96,7 +97,7 @@ networks:
     expect(nodes.db!.readyTimeout).toBe(30_000); // (2s + 3s) × 5 is less than the default
 
     expect(nodes.app).toMatchObject({
-      docker: { image: "faultline/node:local", workdir: "/app", volumes: [`${join(dir, "app")}:/app:ro`], tmpfs: { "/scratch": "" } },
+      docker: { image: "faultline/node:local", workdir: "/app", init: true, volumes: [`${join(dir, "app")}:/app:ro`], tmpfs: { "/scratch": "" } },
       ports: ["80", "81"],
       env: { CACHE: "cache:6379", COST: "$5", LOG_LEVEL: "debug", GREETING: "hello world" },
       stop: { signal: "SIGINT" },

@@ -89,6 +89,8 @@ describe("containerSpec", () => {
     expect(spec.Cmd).toBeUndefined();
     expect(spec.Entrypoint).toBeUndefined();
     expect(spec.WorkingDir).toBe("/data");
+    expect(spec.HostConfig?.Init).toBe(false);
+    expect(containerSpec({ name: "n", slot, launch, docker: { image: "x", init: true }, network: "net", labels: {} }).HostConfig?.Init).toBe(true);
     const withEntrypoint = containerSpec({
       name: "n",
       slot,
