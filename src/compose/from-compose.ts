@@ -6,7 +6,7 @@ import { validateSpec } from "../cluster/define-cluster";
 import type { ClusterSpec, DockerNodeOptions, NodeSpec } from "../cluster/types";
 import { composeWords } from "./compose-words";
 import { readEnvFile } from "./env-file";
-import { healthcheckProbe, type Healthcheck } from "./healthcheck";
+import { containerShell, healthcheckProbe, type Healthcheck } from "./healthcheck";
 import { composeDurationMs } from "./compose-duration";
 import { interpolate } from "./interpolate";
 
@@ -375,10 +375,10 @@ function mapHealthcheck(ctx: Context, name: string, value: unknown): { argv: str
   if (check.disable === true) return undefined;
   const test = check.test;
   let argv: string[];
-  if (typeof test === "string") argv = ["/bin/sh", "-c", test];
+  if (typeof test === "string") argv = containerShell(test);
   else if (Array.isArray(test) && test[0] === "NONE") return undefined;
   else if (Array.isArray(test) && test[0] === "CMD" && test.length > 1) argv = test.slice(1).map(String);
-  else if (Array.isArray(test) && test[0] === "CMD-SHELL" && test.length === 2) argv = ["/bin/sh", "-c", String(test[1])];
+  else if (Array.isArray(test) && test[0] === "CMD-SHELL" && test.length === 2) argv = containerShell(String(test[1]));
   else
     throw composeError(
       ctx,

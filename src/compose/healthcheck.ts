@@ -11,6 +11,15 @@ export interface Healthcheck {
   disable?: unknown;
 }
 
+/**
+ * A healthcheck written as one string (`test: "pg_isready"` or `["CMD-SHELL", …]`) runs with the
+ * image's own shell inside the service's container, as Compose runs it. It is the user's
+ * command for their container: nothing on this machine is started through a shell.
+ */
+export function containerShell(command: string): string[] {
+  return ["/bin/sh", "-c", command];
+}
+
 /** A ready probe that runs a compose healthcheck's command inside the node's container: ready when it exits 0. */
 export function healthcheckProbe(argv: readonly string[], timeoutMs: number): NamedProbe {
   return named(`healthcheck(${argv.join(" ")})`, async (node) => {

@@ -2,7 +2,6 @@ import { PassThrough } from "node:stream";
 import type { Node } from "../../cluster/node-types";
 import { FaultlineError } from "../../common/errors";
 import { timers } from "../../common/timers";
-import { connectEngine, dockerError } from "./docker-engine";
 
 /** What a command run inside a node's container said, and how it ended. */
 export interface ExecResult {
@@ -19,6 +18,8 @@ export interface ExecResult {
  */
 export async function execInContainer(node: Node, argv: readonly string[], timeoutMs: number): Promise<ExecResult> {
   const where = { cluster: node.cluster, node: node.name };
+  // Loaded here, not at the top: the main entry must not load the Docker client (test/e2e/public-entry).
+  const { connectEngine, dockerError } = require("./docker-engine") as typeof import("./docker-engine");
   const engine = await connectEngine(where);
   const listed = await engine.docker
     .listContainers({ filters: { label: [`faultline.cluster=${node.cluster}`, `faultline.node=${node.name}`], status: ["running"] } })

@@ -22,18 +22,31 @@ const SHELL_PATTERNS: Array<[string, RegExp]> = [
 
 const files = sources(SRC);
 
+/**
+ * Reviewed places where a shell appears, and why that is not faultline spawning one here. Each
+ * must still match (a stale entry fails), so the list cannot grow quietly.
+ */
+const REVIEWED: Record<string, { pattern: string; why: string }> = {
+  "compose/healthcheck.ts": {
+    pattern: "sh -c",
+    why: "a compose healthcheck written as one string runs with the image's /bin/sh inside the user's container, as Compose runs it",
+  },
+};
+
 describe("no spawn through a shell anywhere in src", () => {
   it("finds the sources to scan", () => {
     expect(files.length).toBeGreaterThan(100);
   });
 
-  it.each(SHELL_PATTERNS)("has no %s", (_what, pattern) => {
+  it.each(SHELL_PATTERNS)("has no %s", (what, pattern) => {
     const hits = files.flatMap((file) =>
       readFileSync(file, "utf8")
         .split("\n")
         .flatMap((line, i) => (pattern.test(line) && !/^\s*(\/\/|\*)/.test(line) ? [`${relative(SRC, file)}:${i + 1}: ${line.trim()}`] : [])),
     );
-    expect(hits).toEqual([]);
+    const reviewed = Object.entries(REVIEWED).filter(([, r]) => r.pattern === what);
+    for (const [file] of reviewed) expect(hits.filter((hit) => hit.startsWith(`${file}:`))).toHaveLength(1);
+    expect(hits.filter((hit) => !reviewed.some(([file]) => hit.startsWith(`${file}:`)))).toEqual([]);
   });
 
   it("imports only spawn and spawnSync from child_process", () => {
