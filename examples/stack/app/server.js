@@ -99,4 +99,7 @@ const server = http.createServer(async (req, res) => {
   }
 });
 server.listen(PORT, "0.0.0.0", () => console.log(`shop listening on ${PORT}`));
-process.on("SIGTERM", () => server.close(() => process.exit(0)));
+process.on("SIGTERM", () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections(); // a request still waiting on a dead store would hold the exit
+});
