@@ -36,4 +36,11 @@ export function historyMatchers(): void {
   expect(history.operations).toLoseNoWrites();
   // @ts-expect-error a cluster is not a history
   expect(cluster).toBeLinearizable(models.register());
+  expect(history).toBeConsistent("snapshot-isolation");
+  expect(history).toBeSerializable();
+  expect(history.operations).toBeStrictSerializable({ cycleSearchBudget: 1_000_000 });
+  // @ts-expect-error the shorthand names its model: no model argument
+  expect(history).toBeSerializable("serializable");
+  // @ts-expect-error a cluster is not a history
+  expect(cluster).toBeReadCommitted();
 }

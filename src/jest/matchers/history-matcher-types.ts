@@ -32,4 +32,12 @@ export interface HistoryMatchers<R, T = unknown> {
   toPreserveBankTotal: On<T, HistoryLike, (total: number, options?: Omit<BankCheckOptions, "total">) => R, "a history">;
   /** Transactions (list-append or rw-register) show no anomaly the model forbids, as Elle checks; e.g. toBeConsistent("serializable"). */
   toBeConsistent: On<T, HistoryLike, (model: ConsistencyModel | readonly ConsistencyModel[], options?: Omit<TxnCheckOptions, "model">) => R, "a history">;
+  /** toBeConsistent("serializable"). */
+  toBeSerializable: On<T, HistoryLike, (options?: Omit<TxnCheckOptions, "model">) => R, "a history">;
+  /** toBeConsistent("strict-serializable"). */
+  toBeStrictSerializable: On<T, HistoryLike, (options?: Omit<TxnCheckOptions, "model">) => R, "a history">;
+  /** toBeConsistent("snapshot-isolation"). */
+  toBeSnapshotIsolated: On<T, HistoryLike, (options?: Omit<TxnCheckOptions, "model">) => R, "a history">;
+  /** toBeConsistent("read-committed"). */
+  toBeReadCommitted: On<T, HistoryLike, (options?: Omit<TxnCheckOptions, "model">) => R, "a history">;
 }

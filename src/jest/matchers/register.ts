@@ -12,7 +12,7 @@ import { toHaveValidCounter } from "./to-have-valid-counter";
 import { toHaveUniqueIds } from "./to-have-unique-ids";
 import { toDeliverQueueExactlyOnce } from "./to-deliver-queue-exactly-once";
 import { toPreserveBankTotal } from "./to-preserve-bank-total";
-import { toBeConsistent } from "./to-be-consistent";
+import { toBeConsistent, toBeReadCommitted, toBeSerializable, toBeSnapshotIsolated, toBeStrictSerializable } from "./to-be-consistent";
 
 /** Every matcher faultline adds to `expect`. */
 export const matchers = {
@@ -31,6 +31,10 @@ export const matchers = {
   toDeliverQueueExactlyOnce,
   toPreserveBankTotal,
   toBeConsistent,
+  toBeSerializable,
+  toBeStrictSerializable,
+  toBeSnapshotIsolated,
+  toBeReadCommitted,
 };
 
 /** Adds faultline's matchers to the `expect` of the current test file. */

@@ -29,12 +29,41 @@ export function toBeConsistent(
   model: ConsistencyModel | readonly ConsistencyModel[],
   options: Omit<TxnCheckOptions, "model"> = {},
 ): jest.CustomMatcherResult {
-  const ops = receivedOperations(this, "toBeConsistent", received);
+  return checkConsistency(this, "toBeConsistent", received, model, options);
+}
+
+/** The matcher for one model by name: `toBeSerializable()` is `toBeConsistent("serializable")`. */
+function shorthand(matcher: string, model: ConsistencyModel) {
+  const named = {
+    [matcher](this: jest.MatcherContext, received: unknown, options: Omit<TxnCheckOptions, "model"> = {}): jest.CustomMatcherResult {
+      return checkConsistency(this, matcher, received, model, options);
+    },
+  };
+  return named[matcher]!;
+}
+
+/** `expect(history).toBeSerializable()`: no anomaly serializability forbids (G0, G1, G2). */
+export const toBeSerializable = shorthand("toBeSerializable", "serializable");
+/** `expect(history).toBeStrictSerializable()`: serializable, in an order that respects real time. */
+export const toBeStrictSerializable = shorthand("toBeStrictSerializable", "strict-serializable");
+/** `expect(history).toBeSnapshotIsolated()`: no anomaly snapshot isolation forbids (write skew is allowed). */
+export const toBeSnapshotIsolated = shorthand("toBeSnapshotIsolated", "snapshot-isolation");
+/** `expect(history).toBeReadCommitted()`: no anomaly read committed forbids (G0, G1a, G1b, G1c). */
+export const toBeReadCommitted = shorthand("toBeReadCommitted", "read-committed");
+
+function checkConsistency(
+  ctx: jest.MatcherContext,
+  matcher: string,
+  received: unknown,
+  model: ConsistencyModel | readonly ConsistencyModel[],
+  options: Omit<TxnCheckOptions, "model">,
+): jest.CustomMatcherResult {
+  const ops = receivedOperations(ctx, matcher, received);
   const models = typeof model === "string" ? [model] : model;
   if (!knownModels(models)) {
     throw invalidArgument(
-      this,
-      "toBeConsistent",
+      ctx,
+      matcher,
       'a consistency model such as "serializable", or a list of them',
       model,
       "name the model the system promises: read-committed, snapshot-isolation, serializable, strict-serializable, …",
@@ -45,12 +74,13 @@ export function toBeConsistent(
   if (result.valid === "unknown") {
     throw new FaultlineError({
       code: "FAULTLINE_CHECK_BUDGET",
-      message: `toBeConsistent could not decide ${name}: ${result.message}`,
-      hint: "pass a larger cycleSearchBudget, e.g. toBeConsistent(model, { cycleSearchBudget: 50_000_000 }), or record a shorter history",
+      message: `${matcher} could not decide ${name}: ${result.message}`,
+      hint: `pass a larger cycleSearchBudget, e.g. ${matcher}(${matcher === "toBeConsistent" ? "model, " : ""}{ cycleSearchBudget: 50_000_000 }), or record a shorter history`,
     });
   }
   const pass = result.valid;
-  const hint = (): string => this.utils.matcherHint("toBeConsistent", "history", JSON.stringify(name), { isNot: this.isNot, promise: this.promise });
+  const expected = matcher === "toBeConsistent" ? JSON.stringify(name) : "";
+  const hint = (): string => ctx.utils.matcherHint(matcher, "history", expected, { isNot: ctx.isNot, promise: ctx.promise });
   return {
     pass,
     message: () => {

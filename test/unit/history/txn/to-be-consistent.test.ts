@@ -1,10 +1,16 @@
 import { createHistory, txnClient, type Operation } from "../../../../src/history";
 import type { HistoryMatchers } from "../../../../src/jest/matchers/history-matcher-types";
 import { matchers } from "../../../../src/jest/matchers/register";
-import { toBeConsistent } from "../../../../src/jest/matchers/to-be-consistent";
+import {
+  toBeConsistent,
+  toBeReadCommitted,
+  toBeSerializable,
+  toBeSnapshotIsolated,
+  toBeStrictSerializable,
+} from "../../../../src/jest/matchers/to-be-consistent";
 import { concurrent, join, ListStore, serial } from "./support";
 
-expect.extend({ toBeConsistent });
+expect.extend({ toBeConsistent, toBeSerializable, toBeStrictSerializable, toBeSnapshotIsolated, toBeReadCommitted });
 
 // Registration and global typing are done elsewhere; here the matcher is typed locally.
 const check = (value: unknown): HistoryMatchers<void> & { not: HistoryMatchers<void> } => expect(value) as never;
@@ -81,5 +87,40 @@ describe("toBeConsistent", () => {
     expect(wrongModel).toContain('expected value must be a consistency model such as "serializable", or a list of them');
     const wrongReceiver = failure(() => check({ ops: [] }).toBeConsistent("serializable"));
     expect(wrongReceiver).toContain("received value must be a History or an array of operations");
+  });
+
+  describe("shorthands name the model in the matcher", () => {
+    it("are registered", () => {
+      expect([matchers.toBeSerializable, matchers.toBeStrictSerializable, matchers.toBeSnapshotIsolated, matchers.toBeReadCommitted]).toEqual([
+        toBeSerializable,
+        toBeStrictSerializable,
+        toBeSnapshotIsolated,
+        toBeReadCommitted,
+      ]);
+    });
+
+    it("fail read skew where the model forbids it, with the cycle, and pass it where it allows it", () => {
+      const message = failure(() => check(readSkew).toBeSerializable());
+      expect(message).toContain("expect(history).toBeSerializable()");
+      expect(message).toContain("Expected the history to be serializable, but it is not.");
+      expect(message).toContain("G-single: read skew");
+      expect(failure(() => check(readSkew).toBeSnapshotIsolated())).toContain("Expected the history to be snapshot-isolation, but it is not.");
+      expect(failure(() => check(readSkew).toBeStrictSerializable())).toContain("G-single");
+      check(readSkew).toBeReadCommitted();
+      check(readSkew).not.toBeSerializable();
+    });
+
+    it("pass a serial history, and say so when .not fails", () => {
+      const history = serial([["append", "x", 1]], [["r", "x", [1]]]);
+      check(history).toBeSerializable();
+      check(history).toBeStrictSerializable();
+      check(history).toBeSnapshotIsolated();
+      check(history).toBeReadCommitted();
+      expect(failure(() => check(history).not.toBeStrictSerializable())).toContain("Expected the history not to be strict-serializable, but it is");
+    });
+
+    it("refuse a receiver that is not a history, naming themselves", () => {
+      expect(failure(() => check("txns").toBeSnapshotIsolated())).toMatch(/FAULTLINE_MATCHER_RECEIVER[\s\S]*toBeSnapshotIsolated/);
+    });
   });
 });
