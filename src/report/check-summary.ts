@@ -15,6 +15,12 @@ export interface CheckSummary {
   /** Index of an event of the operation that no linearization of the prefix can take next. */
   culprit?: number;
   message?: string;
+  /**
+   * For a transactional check: a witness cycle per forbidden kind, each step's `from`/`to` an
+   * operation index of a transaction, with the dependency (`ww`, `wr`, `rw`, `process`,
+   * `realtime`) and why.
+   */
+  cycles?: Array<{ kind: string; explanation?: string; steps: Array<{ from: number; to: number; rel: string; why: string }> }>;
 }
 
 type Bag = Record<string, unknown>;
@@ -39,6 +45,8 @@ export function summarizeCheck(check: unknown): CheckSummary | undefined {
     summary.culprit ??= readIndex(firstOf(source, CULPRIT_KEYS));
     summary.message ??= firstString(source, MESSAGE_KEYS);
   }
+  const cycles = readCycles(bag.cycles);
+  if (cycles) summary.cycles = cycles;
   return summary;
 }
 
@@ -84,4 +92,19 @@ function firstString(bag: Bag, keys: readonly string[]): string | undefined {
 
 function isBag(value: unknown): value is Bag {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Witness cycles as `checkForReport` writes them; malformed steps are left out. */
+function readCycles(value: unknown): CheckSummary["cycles"] {
+  if (!Array.isArray(value)) return undefined;
+  const cycles: NonNullable<CheckSummary["cycles"]> = [];
+  for (const cycle of value) {
+    if (!isBag(cycle) || typeof cycle.kind !== "string" || !Array.isArray(cycle.steps)) continue;
+    const steps = cycle.steps.filter(
+      (s): s is { from: number; to: number; rel: string; why: string } =>
+        isBag(s) && typeof s.from === "number" && typeof s.to === "number" && typeof s.rel === "string" && typeof s.why === "string",
+    );
+    if (steps.length) cycles.push({ kind: cycle.kind, explanation: typeof cycle.explanation === "string" ? cycle.explanation : undefined, steps });
+  }
+  return cycles.length ? cycles : undefined;
 }

@@ -1,5 +1,6 @@
 /// <reference types="jest" />
 import { FaultlineError, isFaultlineError } from "../../common/errors";
+import { rememberCheck } from "../../history/check-results";
 import { formatNeighbourhood } from "../../history/describe";
 import { checkTransactions, type TxnCheckOptions } from "../../history/txn/check-txn";
 import { canonicalModel, type ConsistencyModel } from "../../history/txn/consistency-models";
@@ -70,6 +71,7 @@ function checkConsistency(
     );
   }
   const result = checkTransactions(ops, { ...options, model: models });
+  if (typeof received === "object" && received !== null) rememberCheck(received, result);
   const name = models.join(" and ");
   if (result.valid === "unknown") {
     throw new FaultlineError({

@@ -88,6 +88,16 @@ function ordinal(n: number): string {
 /** One-line verdict for a history whose check was not illegal (or had nothing to draw). */
 export function verdictLine(check: CheckSummary | undefined): string {
   if (!check) return `<p class="verdict none">not checked</p>`;
-  const text = check.verdict === "ok" ? "✓ linearizable" : check.verdict === "unknown" ? "? unknown (checker gave up within its budget)" : "✕ not linearizable";
+  const txn = check.checker?.startsWith("transactions") === true;
+  const text =
+    check.verdict === "ok"
+      ? txn
+        ? "✓ no anomaly the model forbids"
+        : "✓ linearizable"
+      : check.verdict === "unknown"
+        ? "? unknown (checker gave up within its budget)"
+        : txn
+          ? "✕ anomalies found"
+          : "✕ not linearizable";
   return `<p class="verdict ${check.verdict}">${escapeHtml(check.checker ? `${check.checker}: ${text}` : text)}${check.message ? ` — ${escapeHtml(check.message)}` : ""}</p>`;
 }

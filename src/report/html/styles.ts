@@ -60,6 +60,7 @@ svg .node-event,svg .op,svg .latency-point,svg .lin-op{cursor:default}
 svg .op:hover,svg .latency-point:hover{stroke:#212529;stroke-width:1}
 .linearization{margin:6px 0}.lin-intro{margin:4px 0;font-size:13px}.culprit-text{color:var(--fail);font-weight:600}
 .lin-message{color:var(--dim)}
+.txn-cycle{margin:6px 0}.txn-cycle-body{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}.txn-view text{font-size:12px}.txn-rel{font-size:11px;font-weight:600}.txn-text{font-size:13px;max-width:640px}.txn-legend{list-style:none;padding:0;margin:0 0 6px}.txn-steps{margin:0;padding-left:20px}.txn-fault{font-weight:600}
 .verdict{margin:4px 0;font-weight:600;font-size:13px}.verdict.ok{color:var(--ok)}.verdict.illegal{color:var(--fail)}.verdict.unknown{color:var(--info)}.verdict.none{color:var(--dim);font-weight:400}
 pre{background:#f8f9fa;border:1px solid var(--line);border-radius:6px;padding:8px 10px;overflow:auto;font:11.5px/1.4 ui-monospace,"DejaVu Sans Mono",monospace;max-height:320px;margin:6px 0}
 pre.failure{background:#fff5f5;border-color:#ffc9c9;color:#862e2e}

@@ -7,6 +7,7 @@ import { escapeHtml, escapeLogLine } from "./escape";
 import { faultLabel } from "./fault-bands";
 import { renderLatencySvg } from "./latency-svg";
 import { renderLinearization, verdictLine } from "./linearization-svg";
+import { renderTxnCycles } from "./txn-cycle-svg";
 import type { DrawnHistory } from "./op-bars";
 import { faultColor } from "./palette";
 import { renderTimelineSvg, viewFrame } from "./timeline-svg";
@@ -39,12 +40,17 @@ function recoveryList(cluster: ClusterOutcome): string {
   return `<ul class="recoveries">${items.join("")}</ul>`;
 }
 
-function historyBlock(history: LoadedHistory, drawn: DrawnHistory, dir: string): string {
+function historyBlock(history: LoadedHistory, drawn: DrawnHistory, dir: string, faults: readonly FaultSummary[]): string {
   const link = `<a href="${escapeHtml(`${dir}/${history.artifact.file}`)}">${escapeHtml(history.artifact.file)}</a>`;
   const head = `<h5>${escapeHtml(drawn.label)} · ${history.artifact.operations} events · ${link}</h5>`;
   if (history.error) return `${head}<p class="bad">could not read: ${escapeHtml(history.error)}</p>`;
   const check = history.artifact.check;
-  const body = check?.verdict === "illegal" ? renderLinearization(drawn.calls, check) : verdictLine(check);
+  const body =
+    check?.verdict !== "illegal"
+      ? verdictLine(check)
+      : check.cycles
+        ? renderTxnCycles(check, drawn.calls, drawn.offsetMs, faults)
+        : renderLinearization(drawn.calls, check);
   return `<div class="history">${head}${body}</div>`;
 }
 
@@ -86,7 +92,7 @@ function clusterBlock(test: LoadedTest, cluster: ClusterOutcome, id: string): st
     recoveryList(cluster),
     `<div class="chart">${timeline}</div>`,
     latency ? `<div class="chart">${latency}</div>` : "",
-    loaded.map((h, i) => historyBlock(h, drawn[i]!, test.dir)).join(""),
+    loaded.map((h, i) => historyBlock(h, drawn[i]!, test.dir, cluster.faults)).join(""),
     logTails(test, cluster),
     `</section>`,
   ].join("");
