@@ -43,6 +43,10 @@ export type { HostControls, NetworkControl, DiskControl, ClockControl, LimitsCon
 
 export { useCluster } from "./jest/use-cluster";
 export { withFault, withFaults } from "./jest/with-fault";
+export { testFaults } from "./jest/test-faults";
+export type { TestFaultsOptions } from "./jest/test-faults";
+export { faultSchedules, describeSchedule } from "./faults/schedule-arbitrary";
+export type { FaultSchedulesOptions, ScheduleStep, ScheduleKind } from "./faults/schedule-arbitrary";
 export type { WithFaultOptions, FaultSpec } from "./jest/with-fault";
 export { matchers, registerMatchers } from "./jest/matchers/register";
 export { default as globalSetup } from "./jest/global-setup";

@@ -20,7 +20,7 @@ type TestFn<A extends unknown[]> = (...args: A) => unknown;
 /** One fault of `withFaults`: a fault object, a kind, or a kind with its options. */
 export type FaultSpec = Fault | FaultKind | { [K in FaultKind]: readonly [K, FaultOptionsByKind[K]?] }[FaultKind];
 
-function pickCluster(name: string | undefined, kinds: string[]): FaultlineCluster | undefined {
+export function pickCluster(name: string | undefined, kinds: string[]): FaultlineCluster | undefined {
   const state = fileState();
   if (!state) return undefined;
   if (name !== undefined) {
@@ -47,7 +47,7 @@ function pickCluster(name: string | undefined, kinds: string[]): FaultlineCluste
 }
 
 /** Fails with FAULTLINE_NOT_STEADY rather than blaming the fault for a cluster that was already unwell. */
-async function requireSteadyState(cluster: FaultlineCluster, timeout: Duration): Promise<void> {
+export async function requireSteadyState(cluster: FaultlineCluster, timeout: Duration): Promise<void> {
   try {
     await cluster.waitUntilHealthy(timeout);
   } catch (error) {
@@ -61,7 +61,7 @@ async function requireSteadyState(cluster: FaultlineCluster, timeout: Duration):
   }
 }
 
-function claim(cluster: FaultlineCluster | undefined): () => void {
+export function claim(cluster: FaultlineCluster | undefined): () => void {
   const state = fileState();
   if (!cluster || !state) return () => undefined;
   // Concurrent tests start before their beforeEach hooks run, so their names may be unknown.

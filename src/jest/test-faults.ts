@@ -1,0 +1,246 @@
+import * as fc from "fast-check";
+import { FaultlineError, describeValue, isFaultlineError } from "../common/errors";
+import { toMs, type Duration } from "../common/duration";
+import { monoNowMs } from "../common/timers";
+import type { ActiveFault } from "../cluster/fault";
+import type { FaultlineCluster } from "../cluster/faultline-cluster";
+import { faultFrom } from "../faults/catalog";
+import { describeSchedule, faultSchedules, scheduleCode, type FaultSchedulesOptions, type ScheduleStep } from "../faults/schedule-arbitrary";
+import { claim, pickCluster, requireSteadyState } from "./with-fault";
+
+/** Options of {@link testFaults}. */
+export interface TestFaultsOptions {
+  /** The schedules to try: an arbitrary, or options of `faultSchedules` (nodes default to the cluster's). */
+  faults?: fc.Arbitrary<ScheduleStep[]> | Partial<FaultSchedulesOptions>;
+  /** Schedules tried before concluding the property holds. Default 10. */
+  runs?: number;
+  /** Seed of the draw, printed on failure; with `path`, replays that run exactly. */
+  seed?: number;
+  path?: string;
+  /** Shrinking stops when either is spent: runs on the cluster (all of them, with re-runs), and time. Default 40 runs, "4m". */
+  budget?: { runs?: number; time?: Duration };
+  /** A schedule counts as failing only if it fails again this many times in a row. Default 1. */
+  confirm?: number;
+  /** Which of the file's clusters (when it has several). */
+  cluster?: string;
+  /** Jest's timeout for the whole exploration. Default: the time budget plus a minute. */
+  timeout?: Duration;
+}
+
+/** What a failed exploration found, for the message and for tests of the runner. */
+export interface ShrinkReport {
+  seed: number;
+  path?: string;
+  first: readonly ScheduleStep[];
+  smallest: readonly ScheduleStep[];
+  /** Runs of the body on the cluster, re-runs included. */
+  runs: number;
+  /** How many times the smallest schedule was run and failed. */
+  smallestRuns: number;
+  smallestFailures: number;
+  /** Schedules that failed once and then passed their confirmation (flaky, not counted). */
+  flaky: number;
+  /** Runs whose schedule could not be applied to the cluster as it was (skipped, no verdict). */
+  notApplicable: number;
+  error: unknown;
+}
+
+const KEYS = ["faults", "runs", "seed", "path", "budget", "confirm", "cluster", "timeout"];
+
+function invalid(option: string, expected: string, value: unknown, hint: string): FaultlineError {
+  return new FaultlineError({
+    code: "FAULTLINE_INVALID_OPTION",
+    message: `testFaults ${option} must be ${expected}, received ${describeValue(value)}`,
+    hint,
+    option: `testFaults.${option}`,
+  });
+}
+
+function checkOptions(options: TestFaultsOptions): void {
+  if (typeof options !== "object" || options === null) throw invalid("options", "an object", options, "e.g. testFaults(name, { runs: 10 }, body)");
+  const unknown = Object.keys(options).find((k) => !KEYS.includes(k));
+  if (unknown !== undefined) throw invalid(unknown, `left out: testFaults takes ${KEYS.join(", ")}`, unknown, "check the option's spelling");
+  const whole = (name: string, value: unknown, min: number): void => {
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < min))
+      throw invalid(name, `a whole number of at least ${min}`, value, `e.g. ${name}: 10`);
+  };
+  whole("runs", options.runs, 1);
+  whole("confirm", options.confirm, 0);
+  whole("budget.runs", options.budget?.runs, 1);
+  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw invalid("seed", "a whole number", options.seed, "use the seed a failure printed");
+  if (options.budget?.time !== undefined) toMs(options.budget.time, { option: "testFaults.budget.time", positive: true });
+  if (options.timeout !== undefined) toMs(options.timeout, { option: "testFaults.timeout", positive: true });
+}
+
+/** A schedule that could not be applied to the cluster as it was: no verdict on the property. */
+class NotApplicable {
+  constructor(readonly error: unknown) {}
+}
+
+/** Applies a schedule in order, runs the body, heals in reverse: what `withFaults` does. */
+async function runSchedule(
+  cluster: FaultlineCluster,
+  schedule: readonly ScheduleStep[],
+  body: (schedule: readonly ScheduleStep[]) => Promise<void>,
+): Promise<void> {
+  await requireSteadyState(cluster, "30s");
+  const applied: ActiveFault[] = [];
+  let failure: unknown;
+  try {
+    for (const [kind, options] of schedule) {
+      try {
+        applied.push(await cluster.inject(faultFrom(kind, options)));
+      } catch (error) {
+        throw new NotApplicable(error);
+      }
+    }
+    await body(schedule);
+  } catch (error) {
+    failure = error;
+  } finally {
+    for (const fault of applied.reverse()) await fault.heal().catch((error: unknown) => (failure ??= error));
+  }
+  if (failure !== undefined) throw failure;
+}
+
+/**
+ * Explores fault schedules against a property and reduces a failure to its essence.
+ *
+ * Registers one test. Each run restores steady state, applies a generated schedule (in order,
+ * held together), runs `body` — the workload and its assertions — and heals. When a run
+ * fails, fast-check shrinks the schedule — fewer faults, simpler kinds and targets — re-running
+ * each candidate on the real cluster within the budget; a candidate counts as failing only when
+ * it fails `confirm` more times. The test then fails with the seed, the first and the smallest
+ * failing schedule in words, the counts, and the smallest as a `withFaults` test to paste.
+ */
+export function testFaults(name: string, options: TestFaultsOptions, body: (schedule: readonly ScheduleStep[]) => Promise<void>): void {
+  checkOptions(options);
+  if (typeof body !== "function") throw invalid("body", "the test body: async (schedule) => { … }", body, "the last argument runs the workload and asserts");
+  const budgetMs = toMs(options.budget?.time ?? "4m", { option: "testFaults.budget.time" });
+  const timeoutMs = options.timeout !== undefined ? toMs(options.timeout, { option: "testFaults.timeout" }) : budgetMs + 60_000;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- Jest's globals exist only inside a test file
+  const { test } = require("@jest/globals") as typeof import("@jest/globals");
+  test(
+    name,
+    async () => {
+      const cluster = pickCluster(options.cluster, ["testFaults"]);
+      if (!cluster) {
+        throw new FaultlineError({
+          code: "FAULTLINE_NO_CLUSTER",
+          message: `testFaults "${name}" plays fault schedules on a cluster, and this file has none`,
+          hint: "name one with the file's /** @cluster name */ docblock or useCluster()",
+        });
+      }
+      const report = await explore(cluster, options, budgetMs, body);
+      if (report) throw failureOf(name, report);
+    },
+    timeoutMs,
+  );
+}
+
+/** Runs the exploration; undefined when the property held. */
+export async function explore(
+  cluster: FaultlineCluster,
+  options: TestFaultsOptions,
+  budgetMs: number,
+  body: (schedule: readonly ScheduleStep[]) => Promise<void>,
+): Promise<ShrinkReport | undefined> {
+  const release = claim(cluster);
+  try {
+    const faults = options.faults;
+    const arbitrary =
+      faults instanceof fc.Arbitrary
+        ? faults
+        : faultSchedules({ nodes: cluster.nodes.map((n) => n.name), ...(faults as Partial<FaultSchedulesOptions> | undefined) });
+    const confirm = options.confirm ?? 1;
+    const maxRuns = options.budget?.runs ?? 40;
+    const started = monoNowMs();
+    const tally = new Map<string, { runs: number; failures: number }>();
+    let runs = 0;
+    let flaky = 0;
+    let notApplicable = 0;
+    let first: readonly ScheduleStep[] | undefined;
+    let lastError: unknown;
+    const attempt = async (schedule: readonly ScheduleStep[]): Promise<unknown> => {
+      runs++;
+      const key = JSON.stringify(schedule);
+      const counts = tally.get(key) ?? { runs: 0, failures: 0 };
+      tally.set(key, counts);
+      counts.runs++;
+      try {
+        await runSchedule(cluster, schedule, body);
+        return undefined;
+      } catch (error) {
+        if (isFaultlineError(error) && error.code === "FAULTLINE_NOT_STEADY") throw error; // the cluster, not the property
+        if (error instanceof NotApplicable) {
+          notApplicable++;
+          counts.runs--;
+          return error;
+        }
+        counts.failures++;
+        return error ?? new Error("the body threw undefined");
+      }
+    };
+    const property = fc.asyncProperty(arbitrary, async (schedule) => {
+      // Out of budget: candidates are skipped, which ends shrinking with the smallest found so far.
+      fc.pre(runs < maxRuns && monoNowMs() - started < budgetMs);
+      const error = await attempt(schedule);
+      if (error === undefined) return true;
+      fc.pre(!(error instanceof NotApplicable));
+      for (let i = 0; i < confirm; i++) {
+        const again = await attempt(schedule);
+        fc.pre(!(again instanceof NotApplicable));
+        if (again === undefined) {
+          flaky++;
+          return true;
+        }
+      }
+      first ??= schedule;
+      lastError = error;
+      throw error;
+    });
+    const details = await fc.check(property, {
+      numRuns: options.runs ?? 10,
+      seed: options.seed,
+      path: options.path,
+      endOnFailure: false,
+      maxSkipsPerRun: 100,
+    });
+    if (!details.failed || !details.counterexample) return undefined;
+    const smallest = details.counterexample[0];
+    const counts = tally.get(JSON.stringify(smallest)) ?? { runs: 0, failures: 0 };
+    return {
+      seed: details.seed,
+      path: details.counterexamplePath ?? undefined,
+      first: first ?? smallest,
+      smallest,
+      runs,
+      smallestRuns: counts.runs,
+      smallestFailures: counts.failures,
+      flaky,
+      notApplicable,
+      error: lastError ?? details.errorInstance,
+    };
+  } finally {
+    release();
+  }
+}
+
+function failureOf(name: string, report: ShrinkReport): Error {
+  const reason = report.error instanceof Error ? report.error.message.split("\n")[0] : String(report.error);
+  const lines = [
+    `testFaults "${name}" failed. Seed ${report.seed}${report.path ? `, path "${report.path}"` : ""} (replay: { seed: ${report.seed}${report.path ? `, path: "${report.path}"` : ""} }).`,
+    `First failing schedule (${report.first.length} fault${report.first.length === 1 ? "" : "s"}): ${describeSchedule(report.first)}.`,
+    `Smallest failing schedule (${report.smallest.length} fault${report.smallest.length === 1 ? "" : "s"}): ${describeSchedule(report.smallest)} — it failed ${report.smallestFailures} of ${report.smallestRuns} runs.`,
+    `${report.runs} runs on the cluster in all${report.flaky ? `; ${report.flaky} schedule${report.flaky === 1 ? "" : "s"} failed once and then passed, so did not count` : ""}${report.notApplicable ? `; ${report.notApplicable} could not be applied and were skipped` : ""}.`,
+    `Its failure: ${reason}`,
+    "",
+    "As a plain test:",
+    `test(${JSON.stringify(`${name} (smallest schedule)`)}, withFaults(${scheduleCode(report.smallest)}, async () => {`,
+    "  // the body of the property, with the schedule it was given",
+    "}));",
+  ];
+  const error = new Error(lines.join("\n"));
+  if (report.error instanceof Error && report.error.stack) error.stack = `${error.message}\n\nThe smallest schedule's failure:\n${report.error.stack}`;
+  return error;
+}

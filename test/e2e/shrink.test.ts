@@ -1,0 +1,50 @@
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { failureText, fileResult, fixturesDir, runJest } from "./helpers/run-jest";
+
+/**
+ * testFaults on a real cluster (three processes): a property that breaks only when two faults
+ * leave both n1 and n2 unable to answer. The exploration must report exactly two such faults,
+ * print them as a withFaults test, and that test must fail on its own — with either fault
+ * alone, it passes.
+ */
+const project = join(fixturesDir, "shrink");
+const replay = join(project, "replay.test.js");
+
+function replayFile(code: string): string {
+  return [
+    "/** @cluster trio */",
+    'const { useCluster, withFaults } = require("faultline");',
+    'const readAvailable = require("./read-available");',
+    'const cluster = useCluster("trio");',
+    `test("replay", withFaults(${code}, () => readAvailable(cluster)));`,
+    "",
+  ].join("\n");
+}
+
+describe("testFaults shrinks a failing schedule to the faults that matter", () => {
+  afterAll(() => rmSync(replay, { force: true }));
+
+  it("reports the two faults that break the property, as a withFaults test that fails on its own", async () => {
+    const run = await runJest(project, ["--runInBand", "explore.test.js"], {}, 240_000);
+    const text = failureText(fileResult(run, "explore.test.js"));
+    expect(text).toMatch(/Seed 7, path "[\d:]+"/);
+    expect(text).toContain("Smallest failing schedule (2 faults):");
+    expect(text).toContain("neither n1 nor n2 answered");
+    const code = /withFaults\((\[[\s\S]*?\n\s*\]), async/.exec(text)?.[1];
+    expect(code).toBeDefined();
+    // The printed code is a JavaScript literal, as a person would paste it.
+    const steps = new Function(`return ${code!}`)() as Array<[string, { node: string }]>;
+    expect(steps).toHaveLength(2);
+    expect(steps.map(([, o]) => o.node).sort()).toEqual(["n1", "n2"]);
+    expect(steps.every(([kind]) => kind === "kill" || kind === "pause")).toBe(true);
+
+    writeFileSync(replay, replayFile(code!));
+    const again = await runJest(project, ["--runInBand", "replay.test.js"]);
+    expect(failureText(fileResult(again, "replay.test.js"))).toContain("neither n1 nor n2 answered");
+
+    writeFileSync(replay, replayFile(JSON.stringify([steps[0]])));
+    const one = await runJest(project, ["--runInBand", "replay.test.js"]);
+    expect(fileResult(one, "replay.test.js").status).toBe("passed");
+  }, 300_000);
+});
