@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `faultline` command: `check` a history offline, `image from-host`, `doctor`.
+ * The `faultline` command: `check` a history offline, `image from-host`, `doctor`, `proxy`.
  */
 const USAGE = `usage: faultline <command> [options]
 
@@ -10,6 +10,7 @@ commands:
                                            check transactions for isolation anomalies (Elle's checks)
   image from-host --binary PATH --tag T    build a Docker image from host binaries (no registry needed)
   doctor                                   which provisioners and faults work on this machine
+  proxy [--listen 127.0.0.1:8474]          a Toxiproxy-compatible proxy server (its HTTP API, faultline's toxics)
 `;
 
 import { isFaultlineError } from "../common/errors";
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, () => Command> = {
       : (require("./check-command") as typeof import("./check-command")).runCheck(argv, out),
   image: () => (require("./image-command") as typeof import("./image-command")).runImage,
   doctor: () => (require("./doctor-command") as typeof import("./doctor-command")).runDoctor,
+  proxy: () => (require("./proxy-command") as typeof import("./proxy-command")).runProxy,
 };
 
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
