@@ -6,23 +6,10 @@ import { summarizeCheck } from "../../../src/report/check-summary";
 import { renderTxnCycles } from "../../../src/report/html/txn-cycle-svg";
 import { verdictLine } from "../../../src/report/html/linearization-svg";
 import { pairForDrawing } from "../../../src/report/op-calls";
-import { concurrent, join, serial } from "../history/txn/support";
+import { readSkewHistory } from "../history/txn/support";
 
-// Read skew: T1 reads x empty and y = [1] while T2 appends 1 to both; then x = [1] is read.
-// Each event 10 ms after the one before, from the history's origin.
-const readSkew: Operation[] = join(
-  concurrent(
-    [
-      ["r", "x", []],
-      ["r", "y", [1]],
-    ],
-    [
-      ["append", "x", 1],
-      ["append", "y", 1],
-    ],
-  ),
-  serial([["r", "x", [1]]]),
-).map((op, i) => ({ ...op, time: i * 10e6 }));
+// Read skew (see support), each event 10 ms after the one before, from the history's origin.
+const readSkew: Operation[] = readSkewHistory().map((op, i) => ({ ...op, time: i * 10e6 }));
 
 describe("the report's drawing of a transactional anomaly", () => {
   const result = checkTransactions(readSkew, { model: "serializable" });

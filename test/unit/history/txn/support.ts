@@ -29,6 +29,26 @@ export function join(...parts: Operation[][]): Operation[] {
 }
 
 /** A serializable in-memory list store: applies a transaction atomically and fills its reads. */
+/**
+ * Read skew (G-single): T1 reads x empty and y = [1] while T2 appends 1 to both; then x = [1]
+ * is read. Not serializable nor snapshot isolation; read committed.
+ */
+export function readSkewHistory(): Operation[] {
+  return join(
+    concurrent(
+      [
+        ["r", "x", []],
+        ["r", "y", [1]],
+      ],
+      [
+        ["append", "x", 1],
+        ["append", "y", 1],
+      ],
+    ),
+    serial([["r", "x", [1]]]),
+  );
+}
+
 export class ListStore {
   private readonly lists = new Map<string | number, (string | number)[]>();
 

@@ -8,7 +8,7 @@ import {
   toBeSnapshotIsolated,
   toBeStrictSerializable,
 } from "../../../../src/jest/matchers/to-be-consistent";
-import { concurrent, join, ListStore, serial } from "./support";
+import { ListStore, readSkewHistory, serial } from "./support";
 
 expect.extend({ toBeConsistent, toBeSerializable, toBeStrictSerializable, toBeSnapshotIsolated, toBeReadCommitted });
 
@@ -24,19 +24,7 @@ function failure(fn: () => void): string {
   throw new Error("expected the assertion to fail");
 }
 
-const readSkew: Operation[] = join(
-  concurrent(
-    [
-      ["r", "x", []],
-      ["r", "y", [1]],
-    ],
-    [
-      ["append", "x", 1],
-      ["append", "y", 1],
-    ],
-  ),
-  serial([["r", "x", [1]]]),
-);
+const readSkew: Operation[] = readSkewHistory();
 
 describe("toBeConsistent", () => {
   it("is registered with the other matchers", () => {
