@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `faultline` command: `check` a history offline, `image from-host`, `doctor`, `proxy`.
+ * The `faultline` command: `check` a history offline, `image from-host`, `doctor`, `proxy`, `up`, `fault`, `heal`.
  */
 const USAGE = `usage: faultline <command> [options]
 
@@ -11,6 +11,9 @@ commands:
   image from-host --binary PATH --tag T    build a Docker image from host binaries (no registry needed)
   doctor                                   which provisioners and faults work on this machine
   proxy [--listen 127.0.0.1:8474]          a Toxiproxy-compatible proxy server (its HTTP API, faultline's toxics)
+  up <cluster module> [--control H:P]      start a cluster and serve its control API until Ctrl-C
+  fault <kind> --options JSON              apply a fault to the cluster of a running \`up\` (prints its id)
+  heal <id>                                heal a fault applied with \`fault\`
 `;
 
 import { isFaultlineError } from "../common/errors";
@@ -25,6 +28,9 @@ const COMMANDS: Record<string, () => Command> = {
   image: () => (require("./image-command") as typeof import("./image-command")).runImage,
   doctor: () => (require("./doctor-command") as typeof import("./doctor-command")).runDoctor,
   proxy: () => (require("./proxy-command") as typeof import("./proxy-command")).runProxy,
+  up: () => (require("./up-command") as typeof import("./up-command")).runUp,
+  fault: () => (require("./fault-command") as typeof import("./fault-command")).runFault,
+  heal: () => (require("./fault-command") as typeof import("./fault-command")).runHeal,
 };
 
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {

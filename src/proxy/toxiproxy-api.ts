@@ -75,7 +75,12 @@ interface Entry {
   config: Omit<ToxiproxyProxy, "toxics">;
   proxy?: FaultProxy;
   toxics: ToxiproxyToxic[];
+  /** A proxy someone else owns (a cluster node's): never closed or moved here; disabling makes it refuse. */
+  adopted?: boolean;
 }
+
+/** The toxic that stands for `enabled: false` on an adopted proxy. */
+const DISABLED = "__faultline_disabled";
 
 export interface ToxiproxyApiOptions {
   /** Accept proxies listening beyond loopback. Default false. */
@@ -105,9 +110,18 @@ export class ToxiproxyApi {
       });
   };
 
-  /** Stops every proxy. */
+  /**
+   * Serves an existing proxy under `name` (a cluster node's client proxy): its toxics can be
+   * set through the API; it cannot be deleted or moved, and `enabled: false` makes it reset
+   * connections instead of closing it, since its owner keeps using it.
+   */
+  adopt(name: string, proxy: FaultProxy, upstream: string): void {
+    this.proxies.set(name, { config: { name, listen: `${proxy.host}:${proxy.port}`, upstream, enabled: true }, proxy, toxics: [], adopted: true });
+  }
+
+  /** Stops every proxy it created (adopted ones are their owners' to close). */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.proxies.values()].map((e) => e.proxy?.close()));
+    await Promise.allSettled([...this.proxies.values()].map((e) => (e.adopted ? e.proxy?.removeToxic(DISABLED) : e.proxy?.close())));
     this.proxies.clear();
   }
 
@@ -119,9 +133,12 @@ export class ToxiproxyApi {
     if (parts[0] === "version" && parts.length === 1 && method === "GET") return { status: 200, body: TOXIPROXY_API_VERSION };
     if (parts[0] === "reset" && parts.length === 1 && method === "POST") {
       for (const entry of this.proxies.values()) {
+        for (const toxic of entry.toxics) entry.proxy?.removeToxic(toxic.name);
         entry.toxics = [];
-        entry.proxy?.clearToxics();
-        if (!entry.config.enabled) await this.enable(entry, true);
+        if (entry.adopted) {
+          entry.proxy?.removeToxic(DISABLED);
+          entry.config.enabled = true;
+        } else if (!entry.config.enabled) await this.enable(entry, true);
       }
       return { status: 204 };
     }
@@ -137,6 +154,7 @@ export class ToxiproxyApi {
       if (method === "GET") return { status: 200, body: view(entry!) };
       if (method === "POST") return { status: 200, body: view(await this.update(entry!, body)) };
       if (method === "DELETE") {
+        if (entry!.adopted) throw new ApiError(403, `proxy ${entry!.config.name} belongs to a cluster node and cannot be deleted; disable it instead`);
         await entry!.proxy?.close();
         this.proxies.delete(entry!.config.name);
         return { status: 204 };
@@ -183,6 +201,16 @@ export class ToxiproxyApi {
     const enabled = typeof b.enabled === "boolean" ? b.enabled : entry.config.enabled;
     hostPort(upstream, "upstream");
     this.checkListen(listen);
+    if (entry.adopted) {
+      if (listen !== entry.config.listen || upstream !== entry.config.upstream)
+        throw new ApiError(403, `proxy ${entry.config.name} belongs to a cluster node: its listen and upstream addresses are fixed`);
+      if (enabled !== entry.config.enabled) {
+        if (enabled) entry.proxy!.removeToxic(DISABLED);
+        else entry.proxy!.addToxic({ name: DISABLED, type: "down", attributes: { cutExisting: true } });
+        entry.config.enabled = enabled;
+      }
+      return entry;
+    }
     const moved = listen !== entry.config.listen;
     entry.config.upstream = upstream;
     entry.proxy?.setUpstream(hostPort(upstream, "upstream"));
