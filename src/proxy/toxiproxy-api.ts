@@ -37,7 +37,7 @@ class ApiError extends Error {
 const TOXIC_TYPES = ["latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data"] as const;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
-/** Toxiproxy's attributes (snake_case, slicer delay in µs) as a faultline toxic spec. */
+/** Toxiproxy's attributes (snake_case; slicer delay in µs, as faultline's) as a faultline toxic spec. */
 function toSpec(toxic: ToxiproxyToxic): ToxicSpec {
   const a = toxic.attributes;
   const common = { name: toxic.name, direction: toxic.stream, toxicity: toxic.toxicity };
@@ -56,7 +56,12 @@ function toSpec(toxic: ToxiproxyToxic): ToxicSpec {
       return {
         ...common,
         type: "slicer",
-        attributes: { averageSize: a.average_size ?? 0, sizeVariation: a.size_variation ?? 0, delay: (a.delay ?? 0) / 1000 },
+        // Toxiproxy takes any variation (a slice is at least a byte); faultline's own API keeps it below the average.
+        attributes: {
+          averageSize: a.average_size ?? 0,
+          sizeVariation: Math.min(a.size_variation ?? 0, Math.max(0, (a.average_size ?? 0) - 1)),
+          delay: a.delay ?? 0,
+        },
       };
     case "limit_data":
       return { ...common, type: "limit_data", attributes: { bytes: a.bytes ?? 0 } };

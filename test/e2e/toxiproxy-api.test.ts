@@ -103,6 +103,13 @@ describe("faultline proxy speaks Toxiproxy's HTTP API", () => {
     });
     expect((await api(base, "POST", "/proxies/echo/toxics", { type: "bandwidth", attributes: { rate: 100 } })).status).toBe(409);
     expect((await api(base, "DELETE", "/proxies/echo/toxics/bandwidth_downstream")).status).toBe(204);
+    // Toxiproxy accepts a slicer whose variation is its average (its client's own tests add one).
+    const slicer = { type: "slicer", attributes: { average_size: 1000, size_variation: 1000, delay: 1000 } };
+    expect(await api(base, "POST", "/proxies/echo/toxics", slicer)).toMatchObject({
+      status: 200,
+      body: { name: "slicer_downstream", attributes: slicer.attributes },
+    });
+    expect((await api(base, "DELETE", "/proxies/echo/toxics/slicer_downstream")).status).toBe(204);
     expect((await api(base, "POST", "/proxies", { name: "far", listen: "0.0.0.0:0", upstream })).status).toBe(403);
   });
 
