@@ -1,10 +1,15 @@
-import { extname, resolve } from "node:path";
+import { extname, relative, resolve } from "node:path";
 import { FaultlineError } from "../common/errors";
+import { monoNowMs, wallNow } from "../common/timers";
+import type { FaultlineCluster } from "../cluster/faultline-cluster";
+import { clusterArtifactInput } from "../report/cluster-artifact-input";
+import { writeTestArtifacts } from "../report/test-artifacts";
+import { writeReport } from "../report/write-report";
 import { serveClusterControl } from "../control/cluster-control";
 import { beginRun, endRun } from "../reaper/run-context";
 import { provisionCluster } from "../wiring/start-cluster";
 
-const USAGE = `usage: faultline up <cluster module> [--name NAME] [--control HOST:PORT] [--allow-remote]
+const USAGE = `usage: faultline up <cluster module> [--name NAME] [--control HOST:PORT] [--allow-remote] [--report-dir DIR]
 
 Starts the cluster a defineCluster module exports (the files the Jest preset uses), prints each
 node's addresses, and serves a control API until SIGINT or SIGTERM: Toxiproxy's HTTP API over the
@@ -14,9 +19,10 @@ nodes' client proxies (named <node>:<port>), and faultline's faults — POST /fa
   --name NAME          the cluster's name (default: the module's file name)
   --control HOST:PORT  where the control API listens (default 127.0.0.1:8474, Toxiproxy's port)
   --allow-remote       accept a control address beyond loopback
+  --report-dir DIR     where the session's timeline and report go (default faultline-report)
 
-Stopping heals every fault and removes everything the run started; if this process is killed,
-its watchdog does.
+Stopping heals every fault, writes the session's timeline and report, and removes everything the
+run started; if this process is killed, its watchdog removes it all.
 `;
 
 function loadModule(path: string): unknown {
@@ -56,6 +62,7 @@ export async function runUp(argv: string[], out: NodeJS.WritableStream): Promise
   let name: string | undefined;
   let control = "127.0.0.1:8474";
   let allowRemote = false;
+  let reportDir = "faultline-report";
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string | undefined => (arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i]);
@@ -66,6 +73,7 @@ export async function runUp(argv: string[], out: NodeJS.WritableStream): Promise
     if (arg === "--allow-remote") allowRemote = true;
     else if (arg === "--name" || arg.startsWith("--name=")) name = value();
     else if (arg === "--control" || arg.startsWith("--control=")) control = value() ?? "";
+    else if (arg === "--report-dir" || arg.startsWith("--report-dir=")) reportDir = value() ?? reportDir;
     else if (!arg.startsWith("-") && module === undefined) module = arg;
     else return usage(out, `unexpected argument ${JSON.stringify(arg)}`);
   }
@@ -76,6 +84,8 @@ export async function runUp(argv: string[], out: NodeJS.WritableStream): Promise
   const spec = loadModule(path);
   const clusterName = name ?? /^([A-Za-z0-9][A-Za-z0-9_.-]*?)(\.cluster)?\.[cm]?[jt]s$/.exec(path.split("/").pop()!)?.[1] ?? "cluster";
   const run = beginRun();
+  const startedAt = monoNowMs();
+  const startedWall = wallNow();
   let stopped = false;
   try {
     const cluster = await provisionCluster(spec as never, { name: clusterName, run, onProgress: (line) => out.write(`faultline: ${line}\n`) });
@@ -103,6 +113,7 @@ export async function runUp(argv: string[], out: NodeJS.WritableStream): Promise
       } finally {
         await served.close();
       }
+      if (stopped) await writeSessionReport(out, cluster, path, resolve(reportDir), startedAt, startedWall);
     } finally {
       await cluster.stop();
     }
@@ -111,6 +122,31 @@ export async function runUp(argv: string[], out: NodeJS.WritableStream): Promise
   }
   if (stopped) out.write("faultline: stopped; nothing left running\n");
   return 0;
+}
+
+/** The session as one "test" of the report: its timeline, faults, recoveries and node logs. */
+async function writeSessionReport(
+  out: NodeJS.WritableStream,
+  cluster: FaultlineCluster,
+  module: string,
+  reportDir: string,
+  startedAt: number,
+  since: number,
+): Promise<void> {
+  try {
+    await writeTestArtifacts({
+      reportDir,
+      testPath: module,
+      testName: `faultline up ${cluster.name}`,
+      status: "passed",
+      durationMs: monoNowMs() - startedAt,
+      clusters: [clusterArtifactInput(cluster, startedAt)],
+    });
+    const { indexPath } = await writeReport({ reportDir, rootDir: process.cwd(), since });
+    out.write(`faultline: timeline and report: ${relative(process.cwd(), indexPath) || indexPath}\n`);
+  } catch (error) {
+    out.write(`faultline: could not write the report in ${reportDir}: ${(error as Error).message}\n`);
+  }
 }
 
 function usage(out: NodeJS.WritableStream, problem: string): number {

@@ -1,4 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -23,9 +25,15 @@ function freePort(): Promise<number> {
   });
 }
 
+const reports = mkdtempSync(join(tmpdir(), "fl-up-report-"));
+afterAll(() => rmSync(reports, { recursive: true, force: true }));
+
 async function up(): Promise<{ child: ChildProcess; control: string; output: () => string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [cli, "up", demo, "--control", `127.0.0.1:${port}`], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [cli, "up", demo, "--control", `127.0.0.1:${port}`, "--report-dir", reports], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
@@ -65,7 +73,7 @@ async function until(check: () => boolean | Promise<boolean>, ms: number): Promi
 }
 
 describe("faultline up, fault and heal", () => {
-  it("partitions the leader from a shell, a new leader appears, heals, and Ctrl-C leaves nothing", async () => {
+  it("partitions the leader from a shell, a new leader appears, heals, and Ctrl-C writes the report and leaves nothing", async () => {
     const { child, control, output } = await up();
     const before = await view(control);
     expect(before.nodes.map((n) => n.name)).toEqual(["n1", "n2", "n3"]);
@@ -83,6 +91,11 @@ describe("faultline up, fault and heal", () => {
     child.kill("SIGINT");
     expect(await new Promise((r) => child.once("exit", r))).toBe(0);
     expect(output()).toContain("stopped; nothing left running");
+    // The session's timeline is in the report, with the partition applied from the shell.
+    expect(output()).toContain("timeline and report:");
+    const html = readFileSync(join(reports, "index.html"), "utf8");
+    expect(html).toContain("faultline up demo");
+    expect(html).toContain(`isolating ${before.leader} (the leader)`);
     for (const node of before.nodes) expect(alive(node.pid)).toBe(false);
   }, 90_000);
 
