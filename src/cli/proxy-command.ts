@@ -1,4 +1,5 @@
 import { serveToxiproxyApi } from "../proxy/toxiproxy-api";
+import { untilStopped } from "./until-stopped";
 
 const USAGE = `usage: faultline proxy [--listen HOST:PORT] [--allow-remote]
 
@@ -33,15 +34,7 @@ export async function runProxy(argv: string[], out: NodeJS.WritableStream): Prom
   if (!match || Number(match[2]) > 65535) return usage(out, `--listen must be HOST:PORT, got ${JSON.stringify(listen)}`);
   const served = await serveToxiproxyApi({ host: match[1] || "127.0.0.1", port: Number(match[2]) }, { allowRemote });
   out.write(`faultline proxy: Toxiproxy API on http://${served.address}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await untilStopped();
   await served.close();
   out.write("faultline proxy: stopped\n");
   return 0;

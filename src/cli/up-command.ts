@@ -8,6 +8,7 @@ import { writeReport } from "../report/write-report";
 import { serveClusterControl } from "../control/cluster-control";
 import { beginRun, endRun } from "../reaper/run-context";
 import { provisionCluster } from "../wiring/start-cluster";
+import { untilStopped } from "./until-stopped";
 
 const USAGE = `usage: faultline up <cluster module> [--name NAME] [--control HOST:PORT] [--allow-remote] [--report-dir DIR]
 
@@ -100,15 +101,7 @@ export async function runUp(argv: string[], out: NodeJS.WritableStream): Promise
           out.write(`  ${node.name}  pid ${node.pid ?? "-"}  ${ports.join("  ")}\n`);
         }
         out.write(`faultline: control API on http://${served.address} (Toxiproxy's API, /faults, /cluster, /healthy); Ctrl-C stops\n`);
-        await new Promise<void>((done) => {
-          const stop = (): void => {
-            process.off("SIGINT", stop);
-            process.off("SIGTERM", stop);
-            done();
-          };
-          process.on("SIGINT", stop);
-          process.on("SIGTERM", stop);
-        });
+        await untilStopped();
         stopped = true;
       } finally {
         await served.close();

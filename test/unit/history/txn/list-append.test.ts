@@ -1,5 +1,5 @@
 import { checkTransactions, type Txn } from "../../../../src/history";
-import { concurrent, join, ops, serial } from "./support";
+import { concurrent, join, ops, readSkewHistory, serial } from "./support";
 
 const check = (history: Parameters<typeof checkTransactions>[0], model: Parameters<typeof checkTransactions>[1] = {}) =>
   checkTransactions(history, { workload: "list-append", ...model });
@@ -115,19 +115,7 @@ describe("list-append: cycles", () => {
 
   it("reports read skew as G-single with its cycle, and rules out consistent view and repeatable read", () => {
     // T2 appends to x and y; T1 sees y's append but not x's.
-    const h = join(
-      concurrent(
-        [
-          ["r", "x", []],
-          ["r", "y", [1]],
-        ],
-        [
-          ["append", "x", 1],
-          ["append", "y", 1],
-        ],
-      ),
-      serial([["r", "x", [1]]]),
-    );
+    const h = readSkewHistory();
     const result = check(h, { model: "serializable" });
     expect(result.valid).toBe(false);
     expect(result.anomalyTypes).toEqual(["G-single"]);
