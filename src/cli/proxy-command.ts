@@ -1,3 +1,4 @@
+import { parseHostPort } from "../common/local-http";
 import { serveToxiproxyApi } from "../proxy/toxiproxy-api";
 import { untilStopped } from "./until-stopped";
 
@@ -30,9 +31,9 @@ export async function runProxy(argv: string[], out: NodeJS.WritableStream): Prom
       listen = value;
     } else return usage(out, `unknown option ${JSON.stringify(arg)}`);
   }
-  const match = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(listen);
-  if (!match || Number(match[2]) > 65535) return usage(out, `--listen must be HOST:PORT, got ${JSON.stringify(listen)}`);
-  const served = await serveToxiproxyApi({ host: match[1] || "127.0.0.1", port: Number(match[2]) }, { allowRemote });
+  const address = parseHostPort(listen);
+  if (!address) return usage(out, `--listen must be HOST:PORT, got ${JSON.stringify(listen)}`);
+  const served = await serveToxiproxyApi(address, { allowRemote });
   out.write(`faultline proxy: Toxiproxy API on http://${served.address}\n`);
   await untilStopped();
   await served.close();

@@ -1,5 +1,6 @@
 import { extname, relative, resolve } from "node:path";
 import { FaultlineError } from "../common/errors";
+import { parseHostPort } from "../common/local-http";
 import { monoNowMs, wallNow } from "../common/timers";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import { clusterArtifactInput } from "../report/cluster-artifact-input";
@@ -79,8 +80,8 @@ export async function runUp(argv: string[], out: NodeJS.WritableStream): Promise
     else return usage(out, `unexpected argument ${JSON.stringify(arg)}`);
   }
   if (!module) return usage(out, "name the cluster module to start");
-  const listen = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(control);
-  if (!listen || Number(listen[2]) > 65535) return usage(out, `--control must be HOST:PORT, got ${JSON.stringify(control)}`);
+  const listen = parseHostPort(control);
+  if (!listen) return usage(out, `--control must be HOST:PORT, got ${JSON.stringify(control)}`);
   const path = resolve(module);
   const spec = loadModule(path);
   const clusterName = name ?? /^([A-Za-z0-9][A-Za-z0-9_.-]*?)(\.cluster)?\.[cm]?[jt]s$/.exec(path.split("/").pop()!)?.[1] ?? "cluster";
@@ -91,7 +92,7 @@ export async function runUp(argv: string[], out: NodeJS.WritableStream): Promise
   try {
     const cluster = await provisionCluster(spec as never, { name: clusterName, run, onProgress: (line) => out.write(`faultline: ${line}\n`) });
     try {
-      const served = await serveClusterControl(cluster, { host: listen[1] || "127.0.0.1", port: Number(listen[2]) }, { allowRemote });
+      const served = await serveClusterControl(cluster, listen, { allowRemote });
       try {
         out.write(`faultline: cluster ${cluster.name} (${cluster.provisioner}) is up\n`);
         for (const node of cluster.nodes) {

@@ -1,12 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { FaultlineError, errorReason, isFaultlineError } from "../common/errors";
+import { readJsonBody, replyJson as reply, serveLocalHttp } from "../common/local-http";
 import type { ActiveFault } from "../cluster/fault";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import { faultFrom } from "../faults/catalog";
 import { ToxiproxyApi } from "../proxy/toxiproxy-api";
-
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
 /** What `GET /cluster` answers. */
 export interface ClusterView {
@@ -99,7 +97,7 @@ export class ClusterControl {
     }
     if (parts[0] === "faults" && parts.length === 1 && method === "GET") return { status: 200, body: (await clusterView(this.cluster, this.faults)).faults };
     if (parts[0] === "faults" && parts.length === 1 && method === "POST") {
-      const body = (await readJson(req)) as { kind?: unknown; options?: unknown } | undefined;
+      const body = (await readJsonBody(req)) as { kind?: unknown; options?: unknown } | undefined;
       if (typeof body?.kind !== "string")
         throw new FaultlineError({
           code: "FAULTLINE_INVALID_OPTION",
@@ -123,55 +121,19 @@ export class ClusterControl {
   }
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  let text = "";
-  for await (const chunk of req) text += String(chunk);
-  if (text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new FaultlineError({
-      code: "FAULTLINE_INVALID_OPTION",
-      message: "the request body is not JSON",
-      hint: 'send e.g. { "kind": "kill", "options": { "node": "n1" } }',
-      option: "body",
-    });
-  }
-}
-
-function reply(res: ServerResponse, status: number, body?: unknown): void {
-  if (body === undefined) res.writeHead(status).end();
-  else res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-}
-
 /** Serves a cluster's control API on `listen` (loopback unless `allowRemote`). */
 export async function serveClusterControl(
   cluster: FaultlineCluster,
   listen: { host: string; port: number },
   options: { allowRemote?: boolean } = {},
 ): Promise<{ control: ClusterControl; server: Server; address: string; close(): Promise<void> }> {
-  if (!options.allowRemote && !LOOPBACK.has(listen.host)) {
-    throw new FaultlineError({
-      code: "FAULTLINE_INVALID_OPTION",
-      message: `the control API would listen on ${listen.host}, which is not loopback: anyone who reaches it could fault this cluster`,
-      hint: "listen on 127.0.0.1, or pass --allow-remote if this host is yours alone",
-      option: "control",
-    });
-  }
   const control = new ClusterControl(cluster, options);
-  const server = createServer(control.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(listen.port, listen.host, () => resolve());
-  });
-  const bound = server.address() as AddressInfo;
+  const served = await serveLocalHttp(control.handle, listen, { allowRemote: options.allowRemote, what: "the control API", option: "control" });
   return {
+    ...served,
     control,
-    server,
-    address: `${bound.address}:${bound.port}`,
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await served.close();
       await control.healAll();
     },
   };

@@ -1,3 +1,4 @@
+import { parseHostPort } from "../common/local-http";
 import { FaultlineError } from "../common/errors";
 import { enableFailpoint, state } from "./failpoint-registry";
 import { serveFailpoints, type FailpointServer } from "./failpoint-server";
@@ -44,9 +45,8 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<F
  * as Go's net.Listen reads it: the endpoint has no authentication, so it is not exposed by default.
  */
 export function parseListenAddress(value: string, variable: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
-  const port = match ? Number(match[3]) : NaN;
-  if (!match || port > 65535) {
+  const parsed = parseHostPort(value);
+  if (!parsed) {
     throw new FaultlineError({
       code: "FAULTLINE_FAILPOINT",
       message: `${variable} must be <host>:<port>, received ${JSON.stringify(value)}`,
@@ -54,6 +54,5 @@ export function parseListenAddress(value: string, variable: string): { host: str
       option: variable,
     });
   }
-  const host = match[1] ?? match[2] ?? "";
-  return { host: host === "" ? "127.0.0.1" : host, port };
+  return parsed;
 }

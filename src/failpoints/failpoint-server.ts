@@ -1,6 +1,7 @@
 import * as http from "node:http";
-import { isIP, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { FaultlineError } from "../common/errors";
+import { isLocalRequest, isLoopback } from "../common/local-http";
 import { disableFailpoint, enableFailpoint, failpointCount, failpointTerms, listFailpoints } from "./failpoint-registry";
 import { parseFailpointList } from "./term-parser";
 
@@ -52,9 +53,8 @@ export function serveFailpoints(options: FailpointServerOptions = {}): Promise<F
     );
   }
   const server = http.createServer((request, response) => {
-    // DNS rebinding: a web page whose name resolves to this address sends its own name as Host.
-    // Only IP literals and "localhost" are answered; browsers' cross-origin requests carry Origin.
-    if (!isAcceptedHost(request.headers.host) || request.headers.origin !== undefined) {
+    // DNS rebinding and cross-origin requests from browsers (see isLocalRequest).
+    if (!isLocalRequest(request)) {
       return reply(response, 403, "forbidden: the failpoint endpoint answers requests to an IP address or localhost only, without Origin\n");
     }
     handle(request, response).catch((error: unknown) => reply(response, 500, `${String(error)}\n`));
@@ -93,20 +93,6 @@ export function serveFailpoints(options: FailpointServerOptions = {}): Promise<F
       });
     });
   });
-}
-
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
-/** A Host header naming an IP literal or localhost, with an optional port. */
-function isAcceptedHost(header: string | undefined): boolean {
-  if (!header) return false;
-  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:]+))(?::\d{1,5})?$/.exec(header);
-  if (!match) return false;
-  if (match[1] !== undefined) return isIP(match[1]) === 6;
-  const name = match[2]!.toLowerCase();
-  return name === "localhost" || isIP(name) === 4;
 }
 
 async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { FaultlineError, isFaultlineError } from "../common/errors";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { isFaultlineError } from "../common/errors";
+import { isLoopback, parseHostPort, readJsonBody, replyJson as reply, serveLocalHttp } from "../common/local-http";
 import { FaultProxy } from "./fault-proxy";
 import type { ToxicSpec } from "./toxic-spec";
 
@@ -35,7 +35,6 @@ class ApiError extends Error {
 }
 
 const TOXIC_TYPES = ["latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data"] as const;
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
 /** Toxiproxy's attributes (snake_case; slicer delay in µs, as faultline's) as a faultline toxic spec. */
 function toSpec(toxic: ToxiproxyToxic): ToxicSpec {
@@ -71,9 +70,9 @@ function toSpec(toxic: ToxiproxyToxic): ToxicSpec {
 }
 
 function hostPort(text: unknown, field: string): { host: string; port: number } {
-  const match = typeof text === "string" ? /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(text) : null;
-  if (!match || Number(match[2]) > 65535) throw new ApiError(400, `${field} must be host:port, got ${JSON.stringify(text)}`);
-  return { host: match[1] === "" ? "127.0.0.1" : match[1]!, port: Number(match[2]) };
+  const parsed = typeof text === "string" ? parseHostPort(text) : undefined;
+  if (!parsed) throw new ApiError(400, `${field} must be host:port, got ${JSON.stringify(text)}`);
+  return parsed;
 }
 
 interface Entry {
@@ -134,7 +133,7 @@ export class ToxiproxyApi {
     const url = new URL(req.url ?? "/", "http://api");
     const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     const method = req.method ?? "GET";
-    const body = method === "POST" ? await readJson(req) : undefined;
+    const body = method === "POST" ? await readJsonBody(req) : undefined;
     if (parts[0] === "version" && parts.length === 1 && method === "GET") return { status: 200, body: TOXIPROXY_API_VERSION };
     if (parts[0] === "reset" && parts.length === 1 && method === "POST") {
       for (const entry of this.proxies.values()) {
@@ -304,7 +303,7 @@ export class ToxiproxyApi {
 
   private checkListen(listen: string): void {
     const { host } = hostPort(listen, "listen");
-    if (!this.options.allowRemote && !LOOPBACK.has(host))
+    if (!this.options.allowRemote && !isLoopback(host))
       throw new ApiError(403, `listen ${listen} is not on loopback; start faultline proxy with --allow-remote to accept it`);
   }
 }
@@ -325,60 +324,19 @@ function numbers(value: unknown): Record<string, number> {
   return o as Record<string, number>;
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  let text = "";
-  for await (const chunk of req) {
-    text += String(chunk);
-    if (text.length > 1 << 20) throw new ApiError(413, "request body too large");
-  }
-  if (text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new ApiError(400, "the request body is not JSON");
-  }
-}
-
-function reply(res: ServerResponse, status: number, body?: unknown): void {
-  if (status === 204 || body === undefined) {
-    res.writeHead(status).end();
-    return;
-  }
-  if (typeof body === "string") {
-    res.writeHead(status, { "content-type": "text/plain" }).end(body);
-    return;
-  }
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-}
-
 /** Serves the API on `host:port` (loopback unless `allowRemote`); resolves once listening. */
 export async function serveToxiproxyApi(
   listen: { host: string; port: number },
   options: ToxiproxyApiOptions = {},
 ): Promise<{ server: Server; api: ToxiproxyApi; address: string; close(): Promise<void> }> {
-  if (!options.allowRemote && !LOOPBACK.has(listen.host)) {
-    throw new FaultlineError({
-      code: "FAULTLINE_INVALID_OPTION",
-      message: `the proxy API would listen on ${listen.host}, which is not loopback: anyone who reaches it could open proxies from this machine`,
-      hint: "listen on 127.0.0.1, or pass --allow-remote if this host is yours alone",
-      option: "listen",
-    });
-  }
   const api = new ToxiproxyApi(options);
-  const server = createServer(api.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(listen.port, listen.host, () => resolve());
-  });
-  const bound = server.address() as AddressInfo;
+  const served = await serveLocalHttp(api.handle, listen, { allowRemote: options.allowRemote, what: "the proxy API", option: "listen" });
   return {
-    server,
+    ...served,
     api,
-    address: `${bound.address}:${bound.port}`,
     async close() {
       await api.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await served.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { request } from "node:http";
 import { createServer, connect, type AddressInfo, type Server } from "node:net";
 import { join } from "node:path";
 import { Toxiproxy } from "toxiproxy-node-client";
@@ -111,6 +112,21 @@ describe("faultline proxy speaks Toxiproxy's HTTP API", () => {
     });
     expect((await api(base, "DELETE", "/proxies/echo/toxics/slicer_downstream")).status).toBe(204);
     expect((await api(base, "POST", "/proxies", { name: "far", listen: "0.0.0.0:0", upstream })).status).toBe(403);
+  });
+
+  it("answers no request a web page could make: another Host name (DNS rebinding) or an Origin", async () => {
+    const status = (headers: Record<string, string>): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request(`${base}/proxies`, { headers: { connection: "close", ...headers } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await status({})).toBe(200);
+    expect(await status({ host: "attacker.example:8474" })).toBe(403);
+    expect(await status({ origin: "http://attacker.example" })).toBe(403);
   });
 
   it("a disabled proxy refuses connections until enabled again", async () => {

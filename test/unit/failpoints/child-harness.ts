@@ -12,7 +12,7 @@ import * as path from "node:path";
 import * as ts from "typescript";
 
 const ROOT = path.resolve(__dirname, "../../..");
-const SOURCES = ["src/failpoints", "src/common/errors.ts", "src/common/timers.ts"];
+const SOURCES = ["src/failpoints", "src/common/errors.ts", "src/common/timers.ts", "src/common/local-http.ts"];
 
 /** Transpiles the failpoints entry and what it imports; returns the temp dir (remove it after). */
 export function transpileFailpoints(): string {
