@@ -1,7 +1,7 @@
 import { FaultlineError, describeValue } from "../common/errors";
 import { toMs } from "../common/duration";
 import type { ClusterDefinition, ClusterSpec, NodeSpec } from "./types";
-import { NODE_SPEC_KEYS, groupMembers, isNodeSpecMap, resolveNodes } from "./node-specs";
+import { NODE_SPEC_KEYS, groupMembers, isNodeSpecMap, isNumberedPort, isPortName, resolveNodes } from "./node-specs";
 
 const PROVISIONERS = ["process", "netns", "docker"] as const;
 const KNOWN_KEYS = new Set<keyof ClusterSpec>([
@@ -76,8 +76,7 @@ export function validateSpec(spec: unknown, cluster?: string): asserts spec is C
     );
   }
   if (s.ports !== undefined) {
-    const numbered = (p: string): boolean => /^\d+$/.test(p) && Number(p) >= 1 && Number(p) <= 65535;
-    if (!Array.isArray(s.ports) || s.ports.some((p) => typeof p !== "string" || (!/^[a-z][a-z0-9_-]*$/i.test(p) && !numbered(p)))) {
+    if (!Array.isArray(s.ports) || !s.ports.every(isPortName)) {
       throw invalid(
         "ports",
         "a list of port names (or numbers as strings, for ports fixed by the system)",
@@ -87,7 +86,7 @@ export function validateSpec(spec: unknown, cluster?: string): asserts spec is C
       );
     }
     if (new Set(s.ports).size !== s.ports.length) throw invalid("ports", "a list of distinct names", s.ports, "name each port once", cluster);
-    const fixed = (s.ports as string[]).find(numbered);
+    const fixed = (s.ports as string[]).find(isNumberedPort);
     if (fixed !== undefined && (s.provisioner ?? "process") === "process") {
       throw invalid(
         "ports",
@@ -377,7 +376,7 @@ function validateNodeSpecs(s: Record<string, unknown>, nodes: Record<string, unk
       const option = `nodes.${group}.${error.option}`;
       throw new FaultlineError({
         code: error.code,
-        message: error.reason.replace(/ \[[^\]]*\]$/, "").replace(error.option, option),
+        message: error.what.replace(error.option, option),
         hint: error.hint,
         option,
         cluster,

@@ -11,6 +11,16 @@ export interface ResolvedNode {
   readonly dependsOn: readonly string[];
 }
 
+/** A port named by its number ("6379") binds that number where each node has its own address. */
+export function isNumberedPort(name: string): boolean {
+  return /^\d+$/.test(name) && Number(name) >= 1 && Number(name) <= 65535;
+}
+
+/** A name a spec may give a port: a word, or a port number as a string. */
+export function isPortName(name: unknown): name is string {
+  return typeof name === "string" && (/^[a-z][a-z0-9_-]*$/i.test(name) || isNumberedPort(name));
+}
+
 /** The options a node spec may give (besides count and dependsOn), as at the cluster level. */
 export const NODE_OPTIONS = ["command", "env", "cwd", "ports", "ready", "readyTimeout", "stop", "docker"] as const;
 export const NODE_SPEC_KEYS: ReadonlySet<string> = new Set<string>([...NODE_OPTIONS, "count", "dependsOn"]);

@@ -5,6 +5,7 @@ import { timers } from "../common/timers";
 import { FaultlineError, describeValue, errorReason } from "../common/errors";
 import { toMs, type Duration } from "../common/duration";
 import type { Node, Probe } from "./types";
+import { isPortName } from "./node-specs";
 
 /** Named probes, each a function that resolves when the node is ready and throws otherwise. */
 export type NamedProbe = Probe & { readonly description: string };
@@ -23,8 +24,7 @@ export function probeFailed(message: string, where: { cluster?: string; node?: s
 
 /** A probe's port is a name from the cluster's `ports`; a number or typo would fail every probe until readyTimeout. */
 function checkPortName(probe: string, port: unknown): void {
-  // Names, or numbers as strings: a port named by its number ("6379", as from a compose file).
-  if (typeof port === "string" && (/^[a-z][a-z0-9_-]*$/i.test(port) || /^\d+$/.test(port))) return;
+  if (isPortName(port)) return;
   throw new FaultlineError({
     code: "FAULTLINE_INVALID_OPTION",
     message: `${probe} port must be the name of one of the cluster's ports, received ${describeValue(port)}`,

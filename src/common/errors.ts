@@ -135,6 +135,8 @@ export class FaultlineError extends Error {
   readonly code: ErrorCode;
   /** What failed and where, without code, hint or details: for quoting inside another message. */
   readonly reason: string;
+  /** What failed, without where: for an error that re-raises it at another place. */
+  readonly what: string;
   readonly hint: string;
   readonly cluster?: string;
   readonly node?: string;
@@ -158,6 +160,7 @@ export class FaultlineError extends Error {
     this.name = "FaultlineError";
     this.code = options.code;
     this.reason = reason;
+    this.what = options.message;
     this.hint = hint;
     this.cluster = options.cluster;
     this.node = options.node;

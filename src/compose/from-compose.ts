@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parse } from "yaml";
-import { FaultlineError, describeValue, errorReason, isFaultlineError } from "../common/errors";
+import { FaultlineError, describeValue, isFaultlineError } from "../common/errors";
 import { validateSpec } from "../cluster/define-cluster";
 import type { ClusterSpec, DockerNodeOptions, NodeSpec } from "../cluster/types";
 import { composeWords } from "./compose-words";
@@ -107,7 +107,7 @@ export function fromCompose(file: string, options: FromComposeOptions = {}): Clu
     if (!isFaultlineError(error)) throw error;
     throw new FaultlineError({
       code: error.code,
-      message: `${path}: ${errorReason(error).replace(/ \[[^\]]*\]$/, "")}`,
+      message: `${path}: ${error.what}`,
       hint: error.hint,
       option: error.option,
       node: error.node,

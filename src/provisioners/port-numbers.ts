@@ -1,9 +1,11 @@
+import { isNumberedPort } from "../cluster/node-specs";
+
 /** Where ports are numbered from on backends that give each node its own address. */
 export const FIRST_PORT = 10_000;
 
 /** A port named by its number ("6379") binds that number. */
 export function fixedPort(name: string): number | undefined {
-  return /^\d+$/.test(name) ? Number(name) : undefined;
+  return isNumberedPort(name) ? Number(name) : undefined;
 }
 
 /**
