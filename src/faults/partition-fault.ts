@@ -158,9 +158,10 @@ function checkShape(options: PartitionOptions): void {
     );
   }
   const groupsHint = 'e.g. { groups: [["n1"], ["n2", "n3"]] }: lists of node names or indexes, each node in one';
+  /** A node as a partition shape names it: its name (or a group's), or its index. */
+  const one = (v: unknown): boolean => (typeof v === "string" && v !== "") || (typeof v === "number" && Number.isInteger(v) && v >= 0);
   if (options.groups !== undefined) {
     const groups = options.groups as unknown;
-    const one = (v: unknown): boolean => (typeof v === "string" && v !== "") || (typeof v === "number" && Number.isInteger(v) && v >= 0);
     if (!Array.isArray(groups) || groups.length === 0 || groups.some((g) => !Array.isArray(g) || g.length === 0 || !g.every(one))) {
       throw invalidShape("partition.groups", "non-empty lists of nodes (unlisted nodes form one more group)", groups, groupsHint);
     }
@@ -169,7 +170,6 @@ function checkShape(options: PartitionOptions): void {
   }
   if (options.between !== undefined) {
     const between = options.between as unknown;
-    const one = (v: unknown): boolean => (typeof v === "string" && v !== "") || (typeof v === "number" && Number.isInteger(v) && v >= 0);
     const side = (v: unknown): boolean => one(v) || (Array.isArray(v) && v.length > 0 && v.every(one));
     if (!Array.isArray(between) || between.length !== 2 || !between.every(side))
       throw invalidShape(

@@ -254,8 +254,8 @@ export class ToxiproxyApi {
     if (entry.toxics.some((t) => t.name === name)) throw new ApiError(409, "toxic already exists");
     const toxicity = typeof b.toxicity === "number" ? b.toxicity : 1;
     const toxic: ToxiproxyToxic = { name, type: b.type, stream, toxicity, attributes: numbers(b.attributes) };
-    entry.proxy?.addToxic(toSpec(toxic)); // validates the attributes (a FaultlineError is a 400)
-    if (!entry.proxy) toSpec(toxic);
+    const spec = toSpec(toxic); // validates the attributes (a FaultlineError is a 400)
+    entry.proxy?.addToxic(spec);
     entry.toxics.push(toxic);
     return toxic;
   }

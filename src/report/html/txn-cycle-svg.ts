@@ -57,12 +57,15 @@ function renderCycle(cycle: Cycle, calls: readonly OpCall[], offsetMs: number, f
       `<text class="txn-rel" x="${num(cx)}" y="${num(cy)}" fill="${color}" text-anchor="middle">${escapeHtml(step.rel)}</text>`,
     ].join("");
   });
+  // Each transaction's time on the run's clock and the faults in force then, for its ring and its legend line.
+  const spans = new Map(txns.map((t) => [t, span(byIndex.get(t), offsetMs)]));
+  const faultsOf = (t: number): FaultSummary[] => {
+    const s = spans.get(t);
+    return s ? faultsDuring(faults, s.from, s.to) : [];
+  };
   const nodes = txns.map((t, i) => {
     const { x, y } = at(i);
-    const during = (() => {
-      const s = span(byIndex.get(t), offsetMs);
-      return s ? faultsDuring(faults, s.from, s.to) : [];
-    })();
+    const during = faultsOf(t);
     const ring = during.length ? ` stroke="${faultColor(during[0]!.kind)}" stroke-width="4"` : ` stroke="#495057" stroke-width="1.5"`;
     return `<g class="txn-node" data-index="${t}"><circle cx="${num(x)}" cy="${num(y)}" r="${NODE}" fill="#fff"${ring}/><text x="${num(x)}" y="${num(y + 4)}" text-anchor="middle">${label(t)}</text></g>`;
   });
@@ -74,12 +77,11 @@ function renderCycle(cycle: Cycle, calls: readonly OpCall[], offsetMs: number, f
     .join("");
   const legend = txns.map((t) => {
     const call = byIndex.get(t);
-    const s = span(call, offsetMs);
-    const during = s ? faultsDuring(faults, s.from, s.to) : [];
+    const during = faultsOf(t);
     const what = call ? `process ${escapeHtml(call.process)}, op #${t}` : `op #${t}`;
     const marks = during.length
       ? ` — while ${during.map((f) => `<span class="txn-fault" style="color:${faultColor(f.kind)}">${escapeHtml(f.kind)} (${escapeHtml(faultLabel(f))})</span>`).join(", ")} was in force`
-      : s
+      : spans.get(t)
         ? " — no fault in force"
         : "";
     return `<li><strong>${label(t)}</strong> ${what}${marks}</li>`;
