@@ -11,11 +11,23 @@ export interface ServerOptions {
   heartbeatMs: number;
   rpcTimeoutMs: number;
   requestTimeoutMs: number;
+  /** A bug planted on purpose, for showing how faultline finds and shrinks it (see BUGS). */
+  bug: PlantedBug | null;
 }
+
+/**
+ * Bugs that can be planted in a node, off unless named with `--bug`:
+ * - `bootstrap-alone`: a node with a log that finds no peer answering when it starts decides it
+ *   is the last one left and leads alone, in a new term. It takes two faults in this order to
+ *   show: a partition isolating the node, then a restart (or a kill healed while the partition
+ *   holds). After the heal its term wins and the majority's acknowledged writes are lost.
+ */
+export const BUGS = ["bootstrap-alone"] as const;
+export type PlantedBug = (typeof BUGS)[number];
 
 export const USAGE =
   "usage: node server.js --id n1 --port 40123 [--host 127.0.0.1] --peers n2=127.0.0.1:40555,n3=127.0.0.1:40556 " +
-  "--data-dir DIR [--election-timeout 300] [--heartbeat 75] [--rpc-timeout 200] [--request-timeout 1500]";
+  "--data-dir DIR [--election-timeout 300] [--heartbeat 75] [--rpc-timeout 200] [--request-timeout 1500] [--bug bootstrap-alone]";
 
 export function parseArgs(argv: readonly string[]): ServerOptions {
   const values = new Map<string, string>();
@@ -32,7 +44,7 @@ export function parseArgs(argv: readonly string[]): ServerOptions {
       i++;
     }
   }
-  const known = new Set(["id", "host", "port", "peers", "data-dir", "election-timeout", "heartbeat", "rpc-timeout", "request-timeout"]);
+  const known = new Set(["id", "host", "port", "peers", "data-dir", "election-timeout", "heartbeat", "rpc-timeout", "request-timeout", "bug"]);
   for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown option --${key}`);
 
   const required = (key: string): string => {
@@ -55,6 +67,8 @@ export function parseArgs(argv: readonly string[]): ServerOptions {
   const electionTimeoutMs = int("election-timeout", 300, 10);
   const heartbeatMs = int("heartbeat", Math.max(5, Math.floor(electionTimeoutMs / 4)), 1);
   if (heartbeatMs >= electionTimeoutMs) throw new Error("--heartbeat must be shorter than --election-timeout");
+  const bug = values.get("bug") ?? null;
+  if (bug !== null && !(BUGS as readonly string[]).includes(bug)) throw new Error(`--bug must be one of ${BUGS.join(", ")}, got "${bug}"`);
   return {
     id,
     host: values.get("host") ?? "127.0.0.1",
@@ -65,6 +79,7 @@ export function parseArgs(argv: readonly string[]): ServerOptions {
     heartbeatMs,
     rpcTimeoutMs: int("rpc-timeout", Math.min(200, electionTimeoutMs), 1),
     requestTimeoutMs: int("request-timeout", 1500, 1),
+    bug: bug as PlantedBug | null,
   };
 }
 

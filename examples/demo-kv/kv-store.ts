@@ -21,6 +21,11 @@ export class KvStore {
     }
   }
 
+  /** Forgets everything, to be rebuilt from the log. */
+  clear(): void {
+    this.data.clear();
+  }
+
   get(key: string): { value: unknown; found: boolean } {
     return this.data.has(key) ? { value: this.data.get(key), found: true } : { value: null, found: false };
   }

@@ -195,6 +195,7 @@ export class Leader {
     if (this.node.isStopped) return;
     if (resp.term > this.node.term) return this.node.becomeFollower(resp.term, null);
     if (this.closed || resp.term !== this.term) return;
+    this.node.heardFromPeer();
     p.ackSeq = Math.max(p.ackSeq, seq);
     p.lastAckAt = Math.max(p.lastAckAt, sentAt);
     if (resp.success) {

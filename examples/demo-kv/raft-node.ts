@@ -23,7 +23,9 @@ export class RaftNode {
   readonly storage: Storage;
   readonly kv = new KvStore();
   readonly clients = new Map<string, PeerClient>();
-  readonly majority: number;
+  private readonly clusterMajority: number;
+  /** Set by the planted bug: leading alone, until a peer answers. */
+  private alone = false;
   readonly writes: PendingWrites;
   private leader: Leader | null = null;
   private electionDeadline = 0;
@@ -40,7 +42,7 @@ export class RaftNode {
   constructor(readonly config: RaftConfig) {
     this.storage = new Storage(config.dataDir);
     for (const peer of config.peers) this.clients.set(peer.id, new PeerClient(peer, config.rpcTimeoutMs, config.id));
-    this.majority = Math.floor((config.peers.length + 1) / 2) + 1;
+    this.clusterMajority = Math.floor((config.peers.length + 1) / 2) + 1;
     this.writes = new PendingWrites(config.requestTimeoutMs);
   }
 
@@ -56,9 +58,38 @@ export class RaftNode {
     return this.stopped;
   }
 
+  /** Votes or acknowledgements that make a majority (1 while the planted bug leads alone). */
+  get majority(): number {
+    return this.alone ? 1 : this.clusterMajority;
+  }
+
   start(): void {
     this.resetElectionTimer();
     this.ticker = setInterval(() => this.tick(), 10);
+    if (this.config.bootstrapAlone && this.storage.lastIndex > 0) void this.bootstrapIfAlone();
+  }
+
+  /**
+   * THE PLANTED BUG (`--bug bootstrap-alone`): a node that was part of a cluster (it has a log)
+   * and finds no peer answering when it starts takes itself for the last one left and leads
+   * alone, in a new epoch of terms (+100) so that no old leader can depose it when the others
+   * come back. Silence is not absence: a partitioned node sees the same silence, and when the
+   * partition heals its log replaces the majority's, acknowledged writes and all.
+   */
+  private async bootstrapIfAlone(): Promise<void> {
+    const probe: VoteRequest = { term: this.term, candidateId: this.id, ...this.lastLog(), preVote: true };
+    const answers = await Promise.allSettled([...this.clients.values()].map((c) => c.post<VoteResponse>("/raft/vote", probe)));
+    if (this.stopped || this.role !== "follower" || this.leaderId !== null || answers.some((a) => a.status === "fulfilled")) return;
+    this.config.log("no peer answered at start: leading alone");
+    this.storage.setTermAndVote(this.term + 100, this.id);
+    this.storage.flush();
+    this.alone = true;
+    this.becomeLeader();
+  }
+
+  /** A peer answered this node's leader: it is not alone any more. */
+  heardFromPeer(): void {
+    this.alone = false;
   }
 
   /** Stops timers, fails pending requests, flushes and closes storage. */
@@ -225,6 +256,7 @@ export class RaftNode {
     }
     this.role = "follower";
     this.leaderId = leader;
+    this.alone = false;
     this.electionSeq++;
     if (this.leader) {
       this.leader.close(notLeader(null));
@@ -271,9 +303,16 @@ export class RaftNode {
     this.electionSeq++;
     this.resetElectionTimer();
 
-    const outcome = matchAndAppend(this.storage, req, this.commitIndex);
+    const outcome = matchAndAppend(this.storage, req, this.commitIndex, this.config.bootstrapAlone === true);
     if ("conflictIndex" in outcome) return fail(outcome.conflictIndex);
     const matchIndex = outcome.matchIndex;
+    if (outcome.truncatedFrom !== undefined && outcome.truncatedFrom <= this.lastApplied) {
+      // Only with the planted bug: applied entries were replaced, so rebuild the state from the log.
+      this.config.log(`rolled back applied entries from ${outcome.truncatedFrom}: rebuilding the state`);
+      this.kv.clear();
+      this.lastApplied = 0;
+      this.commitIndex = 0;
+    }
     const commit = Math.min(req.leaderCommit, matchIndex);
     if (commit > this.commitIndex) {
       this.commitIndex = commit;

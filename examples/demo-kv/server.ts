@@ -3,6 +3,7 @@
  *   node server.js --id n1 --port 40123 [--host 127.0.0.1] \
  *     --peers n2=127.0.0.1:40555,n3=127.0.0.1:40556 --data-dir /path \
  *     [--election-timeout 300] [--heartbeat 75] [--rpc-timeout 200] [--request-timeout 1500]
+ *     [--bug bootstrap-alone]   (a bug planted on purpose, for the shrinking example)
  * `--peers` are the addresses this node dials for each peer (they may be proxies). Lifecycle
  * events are logged one per line to stdout as `[n1] ...`.
  */
@@ -31,6 +32,7 @@ function main(): void {
     heartbeatMs: options.heartbeatMs,
     rpcTimeoutMs: options.rpcTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs,
+    bootstrapAlone: options.bug === "bootstrap-alone",
     log,
   });
   const status = node.status();

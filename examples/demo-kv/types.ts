@@ -87,6 +87,8 @@ export interface RaftConfig {
   rpcTimeoutMs: number;
   /** How long a client write or read may wait for a majority. */
   requestTimeoutMs: number;
+  /** The planted bug `--bug bootstrap-alone` (see args.ts): off in every real use. */
+  bootstrapAlone?: boolean;
   log: (message: string) => void;
 }
 

@@ -25,10 +25,18 @@ export interface TestFaultsOptions {
   cluster?: string;
   /** Jest's timeout for the whole exploration. Default: the time budget plus a minute. */
   timeout?: Duration;
+  /**
+   * Runs after each schedule is healed, when the body passed: the checks that need the faults
+   * gone (every acknowledged write is readable, the cluster recovered). Its failure is the
+   * property's failure.
+   */
+  afterHeal?: (schedule: readonly ScheduleStep[]) => Promise<void>;
 }
 
+type Body = (schedule: readonly ScheduleStep[]) => Promise<void>;
+
 /** What a failed exploration found, for the message and for tests of the runner. */
-export interface ShrinkReport {
+interface ShrinkReport {
   seed: number;
   path?: string;
   first: readonly ScheduleStep[];
@@ -45,7 +53,7 @@ export interface ShrinkReport {
   error: unknown;
 }
 
-const KEYS = ["faults", "runs", "seed", "path", "budget", "confirm", "cluster", "timeout"];
+const KEYS = ["faults", "runs", "seed", "path", "budget", "confirm", "cluster", "timeout", "afterHeal"];
 
 function invalid(option: string, expected: string, value: unknown, hint: string): FaultlineError {
   return new FaultlineError({
@@ -70,6 +78,8 @@ function checkOptions(options: TestFaultsOptions): void {
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw invalid("seed", "a whole number", options.seed, "use the seed a failure printed");
   if (options.budget?.time !== undefined) toMs(options.budget.time, { option: "testFaults.budget.time", positive: true });
   if (options.timeout !== undefined) toMs(options.timeout, { option: "testFaults.timeout", positive: true });
+  if (options.afterHeal !== undefined && typeof options.afterHeal !== "function")
+    throw invalid("afterHeal", "a function: async (schedule) => { … }", options.afterHeal, "it runs the checks that need the faults healed");
 }
 
 /** A schedule that could not be applied to the cluster as it was: no verdict on the property. */
@@ -77,12 +87,8 @@ class NotApplicable {
   constructor(readonly error: unknown) {}
 }
 
-/** Applies a schedule in order, runs the body, heals in reverse: what `withFaults` does. */
-async function runSchedule(
-  cluster: FaultlineCluster,
-  schedule: readonly ScheduleStep[],
-  body: (schedule: readonly ScheduleStep[]) => Promise<void>,
-): Promise<void> {
+/** Applies a schedule in order, runs the body, heals in reverse — what `withFaults` does — then the after-heal check. */
+async function runSchedule(cluster: FaultlineCluster, schedule: readonly ScheduleStep[], body: Body, afterHeal: Body | undefined): Promise<void> {
   await requireSteadyState(cluster, "30s");
   const applied: ActiveFault[] = [];
   let failure: unknown;
@@ -101,6 +107,7 @@ async function runSchedule(
     for (const fault of applied.reverse()) await fault.heal().catch((error: unknown) => (failure ??= error));
   }
   if (failure !== undefined) throw failure;
+  await afterHeal?.(schedule);
 }
 
 /**
@@ -113,7 +120,7 @@ async function runSchedule(
  * it fails `confirm` more times. The test then fails with the seed, the first and the smallest
  * failing schedule in words, the counts, and the smallest as a `withFaults` test to paste.
  */
-export function testFaults(name: string, options: TestFaultsOptions, body: (schedule: readonly ScheduleStep[]) => Promise<void>): void {
+export function testFaults(name: string, options: TestFaultsOptions, body: Body): void {
   checkOptions(options);
   if (typeof body !== "function") throw invalid("body", "the test body: async (schedule) => { … }", body, "the last argument runs the workload and asserts");
   const budgetMs = toMs(options.budget?.time ?? "4m", { option: "testFaults.budget.time" });
@@ -132,19 +139,14 @@ export function testFaults(name: string, options: TestFaultsOptions, body: (sche
         });
       }
       const report = await explore(cluster, options, budgetMs, body);
-      if (report) throw failureOf(name, report);
+      if (report) throw failureOf(name, report, options.afterHeal);
     },
     timeoutMs,
   );
 }
 
 /** Runs the exploration; undefined when the property held. */
-export async function explore(
-  cluster: FaultlineCluster,
-  options: TestFaultsOptions,
-  budgetMs: number,
-  body: (schedule: readonly ScheduleStep[]) => Promise<void>,
-): Promise<ShrinkReport | undefined> {
+async function explore(cluster: FaultlineCluster, options: TestFaultsOptions, budgetMs: number, body: Body): Promise<ShrinkReport | undefined> {
   const release = claim(cluster);
   try {
     const faults = options.faults;
@@ -168,7 +170,7 @@ export async function explore(
       tally.set(key, counts);
       counts.runs++;
       try {
-        await runSchedule(cluster, schedule, body);
+        await runSchedule(cluster, schedule, body, options.afterHeal);
         return undefined;
       } catch (error) {
         if (isFaultlineError(error) && error.code === "FAULTLINE_NOT_STEADY") throw error; // the cluster, not the property
@@ -226,8 +228,9 @@ export async function explore(
   }
 }
 
-function failureOf(name: string, report: ShrinkReport): Error {
+function failureOf(name: string, report: ShrinkReport, afterHeal: Body | undefined): Error {
   const reason = report.error instanceof Error ? report.error.message.split("\n")[0] : String(report.error);
+  const title = JSON.stringify(`${name} (smallest schedule)`);
   const lines = [
     `testFaults "${name}" failed. Seed ${report.seed}${report.path ? `, path "${report.path}"` : ""} (replay: { seed: ${report.seed}${report.path ? `, path: "${report.path}"` : ""} }).`,
     `First failing schedule (${report.first.length} fault${report.first.length === 1 ? "" : "s"}): ${describeSchedule(report.first)}.`,
@@ -236,9 +239,16 @@ function failureOf(name: string, report: ShrinkReport): Error {
     `Its failure: ${reason}`,
     "",
     "As a plain test:",
-    `test(${JSON.stringify(`${name} (smallest schedule)`)}, withFaults(${scheduleCode(report.smallest)}, async () => {`,
-    "  // the body of the property, with the schedule it was given",
-    "}));",
+    ...(afterHeal
+      ? [
+          `test(${title}, async () => {`,
+          `  await withFaults(${scheduleCode(report.smallest).replace(/\n/g, "\n  ")}, async () => {`,
+          "    // the body of the property, with the schedule it was given",
+          "  })();",
+          "  // the afterHeal checks",
+          "});",
+        ]
+      : [`test(${title}, withFaults(${scheduleCode(report.smallest)}, async () => {`, "  // the body of the property, with the schedule it was given", "}));"]),
   ];
   const error = new Error(lines.join("\n"));
   if (report.error instanceof Error && report.error.stack) error.stack = `${error.message}\n\nThe smallest schedule's failure:\n${report.error.stack}`;
