@@ -10,8 +10,8 @@ module.exports = {
   displayName: "examples",
   preset: join(__dirname, "..", "preset", "jest-preset.js"),
   testMatch: ["<rootDir>/**/*.test.ts"],
-  // planted-bug/ fails on purpose (it shows testFaults finding a bug): it has its own config.
-  testPathIgnorePatterns: ["/node_modules/", "/dist/", "/planted-bug/"],
+  // planted-bug/ and sentinel-lost-writes/ fail on purpose (they show testFaults finding a bug): each has its own config.
+  testPathIgnorePatterns: ["/node_modules/", "/dist/", "/planted-bug/", "/sentinel-lost-writes/"],
   moduleNameMapper: { "^faultline$": join(__dirname, "..", "dist", "index.js") },
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: join(__dirname, "tsconfig.json") }] },
   testEnvironmentOptions: {

@@ -2,11 +2,22 @@ import * as fc from "fast-check";
 import { FaultlineError, describeValue, isFaultlineError } from "../common/errors";
 import { toMs, type Duration } from "../common/duration";
 import { monoNowMs } from "../common/timers";
-import type { ActiveFault } from "../cluster/fault";
+import type { ActiveFault, Fault } from "../cluster/fault";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import { faultFrom } from "../faults/catalog";
-import { describeSchedule, faultSchedules, scheduleCode, type FaultSchedulesOptions, type ScheduleStep } from "../faults/schedule-arbitrary";
+import {
+  DEFAULT_SCHEDULE_KINDS,
+  SCHEDULE_CAPABILITY,
+  describeSchedule,
+  faultSchedules,
+  scheduleCode,
+  type FaultSchedulesOptions,
+  type ScheduleKind,
+  type ScheduleStep,
+} from "../faults/schedule-arbitrary";
+import { CAPABILITIES } from "../provisioners/capabilities";
 import { claim, pickCluster, requireSteadyState } from "./with-fault";
+import { playFaults, type TimedFault } from "./fault-timing";
 
 /** Options of {@link testFaults}. */
 export interface TestFaultsOptions {
@@ -82,6 +93,26 @@ function checkOptions(options: TestFaultsOptions): void {
     throw invalid("afterHeal", "a function: async (schedule) => { … }", options.afterHeal, "it runs the checks that need the faults healed");
 }
 
+/**
+ * Kinds the cluster's provisioner cannot apply (the capability table; clock also needs the
+ * cluster's `clock: true`) are refused before any run, so no generated schedule asks for them.
+ */
+function checkKinds(cluster: FaultlineCluster, kinds: readonly ScheduleKind[]): void {
+  for (const kind of kinds) {
+    const capability = SCHEDULE_CAPABILITY[kind];
+    const entry = CAPABILITIES[cluster.provisioner][capability];
+    if (("mechanism" in entry || "fallback" in entry) && (kind !== "clock" || cluster.spec.clock === true)) continue;
+    const { message, hint } = cluster.controls.unsupported(capability);
+    throw new FaultlineError({
+      code: "FAULTLINE_FAULT_UNSUPPORTED",
+      message: `testFaults cannot draw ${kind} faults on cluster "${cluster.name}" (provisioner "${cluster.provisioner}"): ${message}`,
+      hint: `${hint}; or leave "${kind}" out of faults.kinds`,
+      cluster: cluster.name,
+      option: "testFaults.faults.kinds",
+    });
+  }
+}
+
 /** A schedule that could not be applied to the cluster as it was: no verdict on the property. */
 class NotApplicable {
   constructor(readonly error: unknown) {}
@@ -92,15 +123,13 @@ async function runSchedule(cluster: FaultlineCluster, schedule: readonly Schedul
   await requireSteadyState(cluster, "30s");
   const applied: ActiveFault[] = [];
   let failure: unknown;
+  const inject = (fault: Fault): Promise<ActiveFault> =>
+    cluster.inject(fault).catch((error: unknown) => {
+      throw new NotApplicable(error);
+    });
+  const steps: TimedFault[] = schedule.map(([kind, options, timing]) => ({ fault: faultFrom(kind, options), afterMs: timing?.after ?? 0, forMs: timing?.for }));
   try {
-    for (const [kind, options] of schedule) {
-      try {
-        applied.push(await cluster.inject(faultFrom(kind, options)));
-      } catch (error) {
-        throw new NotApplicable(error);
-      }
-    }
-    await body(schedule);
+    await playFaults(steps, inject, applied, () => body(schedule));
   } catch (error) {
     failure = error;
   } finally {
@@ -150,10 +179,13 @@ async function explore(cluster: FaultlineCluster, options: TestFaultsOptions, bu
   const release = claim(cluster);
   try {
     const faults = options.faults;
-    const arbitrary =
-      faults instanceof fc.Arbitrary
-        ? faults
-        : faultSchedules({ nodes: cluster.nodes.map((n) => n.name), ...(faults as Partial<FaultSchedulesOptions> | undefined) });
+    let arbitrary: fc.Arbitrary<ScheduleStep[]>;
+    if (faults instanceof fc.Arbitrary) arbitrary = faults;
+    else {
+      const given = faults as Partial<FaultSchedulesOptions> | undefined;
+      arbitrary = faultSchedules({ nodes: cluster.nodes.map((n) => n.name), ...given });
+      checkKinds(cluster, given?.kinds ?? DEFAULT_SCHEDULE_KINDS);
+    }
     const confirm = options.confirm ?? 1;
     const maxRuns = options.budget?.runs ?? 40;
     const started = monoNowMs();
@@ -183,23 +215,31 @@ async function explore(cluster: FaultlineCluster, options: TestFaultsOptions, bu
         return error ?? new Error("the body threw undefined");
       }
     };
-    const property = fc.asyncProperty(arbitrary, async (schedule) => {
-      // Out of budget: candidates are skipped, which ends shrinking with the smallest found so far.
-      fc.pre(runs < maxRuns && monoNowMs() - started < budgetMs);
+    const withinBudget = (): boolean => runs < maxRuns && monoNowMs() - started < budgetMs;
+    /** Runs a schedule, and again `confirm` times if it fails: a verdict, or "skip" when it could not be applied. */
+    const verdict = async (schedule: readonly ScheduleStep[]): Promise<"pass" | "fail" | "skip"> => {
       const error = await attempt(schedule);
-      if (error === undefined) return true;
-      fc.pre(!(error instanceof NotApplicable));
+      if (error === undefined) return "pass";
+      if (error instanceof NotApplicable) return "skip";
       for (let i = 0; i < confirm; i++) {
         const again = await attempt(schedule);
-        fc.pre(!(again instanceof NotApplicable));
+        if (again instanceof NotApplicable) return "skip";
         if (again === undefined) {
           flaky++;
-          return true;
+          return "pass";
         }
       }
-      first ??= schedule;
       lastError = error;
-      throw error;
+      return "fail";
+    };
+    const property = fc.asyncProperty(arbitrary, async (schedule) => {
+      // Out of budget: candidates are skipped, which ends shrinking with the smallest found so far.
+      fc.pre(withinBudget());
+      const result = await verdict(schedule);
+      fc.pre(result !== "skip");
+      if (result === "pass") return true;
+      first ??= schedule;
+      throw lastError;
     });
     const details = await fc.check(property, {
       numRuns: options.runs ?? 10,
@@ -209,7 +249,24 @@ async function explore(cluster: FaultlineCluster, options: TestFaultsOptions, bu
       maxSkipsPerRun: 100,
     });
     if (!details.failed || !details.counterexample) return undefined;
-    const smallest = details.counterexample[0];
+    // fast-check shrinks a list by dropping leading items and simplifying items; it may stop with
+    // a fault the failure does not need. Drop each fault in turn while the rest still fails, so
+    // that without any one fault of the smallest schedule the property held (or the budget ran out).
+    let smallest: readonly ScheduleStep[] = details.counterexample[0];
+    let dropped = true;
+    while (dropped && smallest.length > 1 && withinBudget()) {
+      dropped = false;
+      for (let i = 0; i < smallest.length && withinBudget(); i++) {
+        const candidate = smallest.filter((_, j) => j !== i);
+        const seen = tally.get(JSON.stringify(candidate));
+        if (seen && seen.runs > 0 && seen.failures === 0) continue; // it passed already
+        if ((await verdict(candidate)) === "fail") {
+          smallest = candidate;
+          dropped = true;
+          break;
+        }
+      }
+    }
     const counts = tally.get(JSON.stringify(smallest)) ?? { runs: 0, failures: 0 };
     return {
       seed: details.seed,

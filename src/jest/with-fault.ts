@@ -6,6 +6,7 @@ import { faultFrom, type FaultKind, type FaultOptionsByKind } from "../faults/ca
 import { fileState } from "./file-state";
 import { describeClusters } from "./file-lifecycle";
 import { InProcessScope } from "./in-process-scope";
+import { playFaults, timingOf, type FaultTiming, type TimedFault } from "./fault-timing";
 
 export interface WithFaultOptions {
   /** Which of the file's clusters (needed when the file has several). */
@@ -17,8 +18,12 @@ export interface WithFaultOptions {
 }
 
 type TestFn<A extends unknown[]> = (...args: A) => unknown;
-/** One fault of `withFaults`: a fault object, a kind, or a kind with its options. */
-export type FaultSpec = Fault | FaultKind | { [K in FaultKind]: readonly [K, FaultOptionsByKind[K]?] }[FaultKind];
+/**
+ * One fault of `withFaults`: a fault object, a kind, or a kind with its options — and, third,
+ * when it holds: `["kill", { node: "n1" }, { after: "1s", for: "2s" }]` (see {@link FaultTiming}).
+ */
+export type FaultSpec =
+  Fault | FaultKind | { [K in FaultKind]: readonly [K, FaultOptionsByKind[K]?] | readonly [K, FaultOptionsByKind[K] | undefined, FaultTiming] }[FaultKind];
 
 export function pickCluster(name: string | undefined, kinds: string[]): FaultlineCluster | undefined {
   const state = fileState();
@@ -98,7 +103,7 @@ function checkWithFaultOptions(caller: string, options: WithFaultOptions): void 
 
 const WITH_FAULT_KEYS = ["cluster", "recoverWithin", "steadyTimeout"];
 
-function faultsOf(specs: readonly FaultSpec[]): Fault[] {
+function faultsOf(specs: readonly FaultSpec[]): TimedFault[] {
   if (!Array.isArray(specs) || specs.length === 0) {
     throw new FaultlineError({
       code: "FAULTLINE_INVALID_OPTION",
@@ -107,38 +112,36 @@ function faultsOf(specs: readonly FaultSpec[]): Fault[] {
       option: "withFaults.faults",
     });
   }
-  return specs.map((spec) => (isKindWithOptions(spec) ? faultFrom(spec[0], spec[1]) : faultFrom(spec)));
+  return specs.map((spec, i) => {
+    if (!isKindWithOptions(spec)) return { fault: faultFrom(spec), afterMs: 0 };
+    const fault = faultFrom(spec[0], spec[1]);
+    return spec.length > 2 ? { fault, ...timingOf(spec[2], `withFaults.faults[${i}][2]`) } : { fault, afterMs: 0 };
+  });
 }
 
-async function run<A extends unknown[]>(list: readonly Fault[], options: WithFaultOptions, fn: TestFn<A>, args: A): Promise<void> {
+async function run<A extends unknown[]>(list: readonly TimedFault[], options: WithFaultOptions, fn: TestFn<A>, args: A): Promise<void> {
   const cluster = pickCluster(
     options.cluster,
-    list.map((f) => f.kind),
+    list.map((f) => f.fault.kind),
   );
   const release = claim(cluster);
   const applied: ActiveFault[] = [];
   let failure: unknown;
+  const inject = async (fault: Fault): Promise<ActiveFault> => {
+    if (cluster) return cluster.inject(fault);
+    // No cluster tracks it: the file's in-process scope does, for the report, and so that a
+    // body that outlives Jest's timeout cannot leave it active for the next test.
+    const state = fileState();
+    if (!state) return fault.apply(undefined, { id: `${fault.kind}-inproc`, random: Math.random });
+    if (!state.inProcess) {
+      state.inProcess = new InProcessScope();
+      if (state.current) state.inProcess.timeline.record({ type: "test", phase: "start", name: state.current.name });
+    }
+    return state.inProcess.inject(fault);
+  };
   try {
     if (cluster) await requireSteadyState(cluster, options.steadyTimeout ?? "10s");
-    for (const fault of list) {
-      if (cluster) {
-        applied.push(await cluster.inject(fault));
-        continue;
-      }
-      // No cluster tracks it: the file's in-process scope does, for the report, and so that a
-      // body that outlives Jest's timeout cannot leave it active for the next test.
-      const state = fileState();
-      if (!state) {
-        applied.push(await fault.apply(undefined, { id: `${fault.kind}-inproc`, random: Math.random }));
-        continue;
-      }
-      if (!state.inProcess) {
-        state.inProcess = new InProcessScope();
-        if (state.current) state.inProcess.timeline.record({ type: "test", phase: "start", name: state.current.name });
-      }
-      applied.push(await state.inProcess.inject(fault));
-    }
-    await fn(...args);
+    await playFaults(list, inject, applied, () => fn(...args));
   } catch (error) {
     failure = error;
     const state = fileState();
@@ -222,7 +225,7 @@ export function withFault<A extends unknown[]>(
   // Length 0 on purpose: Jest reads a test function's arity to decide whether it takes `done`.
   return function faulted(this: unknown) {
     // eslint-disable-next-line prefer-rest-params
-    return run([fault], { cluster, recoverWithin, steadyTimeout }, fn, [...arguments] as unknown as A);
+    return run([{ fault, afterMs: 0 }], { cluster, recoverWithin, steadyTimeout }, fn, [...arguments] as unknown as A);
   } as (...args: A) => Promise<void>;
 }
 

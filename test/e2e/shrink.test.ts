@@ -47,4 +47,17 @@ describe("testFaults shrinks a failing schedule to the faults that matter", () =
     const one = await runJest(project, ["--runInBand", "replay.test.js"]);
     expect(fileResult(one, "replay.test.js").status).toBe("passed");
   }, 300_000);
+
+  it("plays timed faults of withFaults while the body runs, and refuses kinds the cluster cannot apply", async () => {
+    const run = await runJest(project, ["--runInBand", "timed.test.js", "unsupported-kind.test.js"]);
+    const timed = fileResult(run, "timed.test.js");
+    expect(failureText(timed)).toBe("");
+    expect(timed.assertionResults.map((a) => a.status)).toEqual(["passed", "passed"]);
+    const refused = failureText(fileResult(run, "unsupported-kind.test.js"));
+    expect(refused).toContain("FAULTLINE_FAULT_UNSUPPORTED");
+    expect(refused).toContain('testFaults cannot draw clock faults on cluster "trio" (provisioner "process")');
+    expect(refused).toContain("clock: true");
+    // Refused before any run: no fault was applied.
+    expect(run.stdout + run.stderr).not.toMatch(/fault kill applied/);
+  }, 120_000);
 });

@@ -133,6 +133,21 @@ const rows: Row[] = [
   ["withFaults with an unknown kind", () => withFaults(["kil" as never], body), "FAULTLINE_INVALID_OPTION", "kind", '"kil"'],
   ["withFaults with no faults", () => withFaults(never, body), "FAULTLINE_INVALID_OPTION", "withFaults.faults", "[]"],
   [
+    "withFaults with a misspelt timing",
+    () => withFaults([["kill", { node: "n1" }, { aftre: "1s" } as never]], body),
+    "FAULTLINE_INVALID_OPTION",
+    "withFaults.faults[0][2].aftre",
+    "aftre",
+  ],
+  [
+    'withFaults timing for "soon"',
+    () => withFaults(["pause", ["kill", { node: "n1" }, { for: "soon" as never }]], body),
+    "FAULTLINE_INVALID_DURATION",
+    "withFaults.faults[1][2].for",
+    '"soon"',
+  ],
+  ["withFaults timing that is a number", () => withFaults([["kill", {}, 300 as never]], body), "FAULTLINE_INVALID_OPTION", "withFaults.faults[0][2]", "300"],
+  [
     'withFaults recoverWithin "5x"',
     () => withFaults(["kill"], { recoverWithin: "5x" as never }, body),
     "FAULTLINE_INVALID_DURATION",
