@@ -57,6 +57,8 @@ interface ShrinkReport {
   /** How many times the smallest schedule was run and failed. */
   smallestRuns: number;
   smallestFailures: number;
+  /** The number of its last run, as the cluster's timeline marks it. */
+  smallestLastRun: number;
   /** Schedules that failed once and then passed their confirmation (flaky, not counted). */
   flaky: number;
   /** Runs whose schedule could not be applied to the cluster as it was (skipped, no verdict). */
@@ -111,6 +113,11 @@ function checkKinds(cluster: FaultlineCluster, kinds: readonly ScheduleKind[]): 
       option: "testFaults.faults.kinds",
     });
   }
+}
+
+/** The first line of what a run threw, for a timeline note. */
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }
 
 /** A schedule that could not be applied to the cluster as it was: no verdict on the property. */
@@ -189,7 +196,7 @@ async function explore(cluster: FaultlineCluster, options: TestFaultsOptions, bu
     const confirm = options.confirm ?? 1;
     const maxRuns = options.budget?.runs ?? 40;
     const started = monoNowMs();
-    const tally = new Map<string, { runs: number; failures: number }>();
+    const tally = new Map<string, { runs: number; failures: number; lastRun: number }>();
     let runs = 0;
     let flaky = 0;
     let notApplicable = 0;
@@ -198,19 +205,28 @@ async function explore(cluster: FaultlineCluster, options: TestFaultsOptions, bu
     const attempt = async (schedule: readonly ScheduleStep[]): Promise<unknown> => {
       runs++;
       const key = JSON.stringify(schedule);
-      const counts = tally.get(key) ?? { runs: 0, failures: 0 };
+      const counts = tally.get(key) ?? { runs: 0, failures: 0, lastRun: 0 };
       tally.set(key, counts);
       counts.runs++;
+      counts.lastRun = runs;
+      // Each run is marked in the cluster's timeline, so the report shows which events belong to it.
+      const note = (what: string): void => {
+        cluster.timeline.record({ type: "note", message: `testFaults run ${counts.lastRun} ${what}` });
+      };
+      note(`starts: ${describeSchedule(schedule)}`);
       try {
         await runSchedule(cluster, schedule, body, options.afterHeal);
+        note("passed");
         return undefined;
       } catch (error) {
         if (isFaultlineError(error) && error.code === "FAULTLINE_NOT_STEADY") throw error; // the cluster, not the property
         if (error instanceof NotApplicable) {
+          note(`skipped: the schedule could not be applied (${errorText(error.error)})`);
           notApplicable++;
           counts.runs--;
           return error;
         }
+        note(`failed: ${errorText(error)}`);
         counts.failures++;
         return error ?? new Error("the body threw undefined");
       }
@@ -218,6 +234,9 @@ async function explore(cluster: FaultlineCluster, options: TestFaultsOptions, bu
     const withinBudget = (): boolean => runs < maxRuns && monoNowMs() - started < budgetMs;
     /** Runs a schedule, and again `confirm` times if it fails: a verdict, or "skip" when it could not be applied. */
     const verdict = async (schedule: readonly ScheduleStep[]): Promise<"pass" | "fail" | "skip"> => {
+      // fast-check may offer a candidate twice while shrinking: one that passed is not run again.
+      const seen = tally.get(JSON.stringify(schedule));
+      if (seen && seen.runs > 0 && seen.failures === 0) return "pass";
       const error = await attempt(schedule);
       if (error === undefined) return "pass";
       if (error instanceof NotApplicable) return "skip";
@@ -258,8 +277,6 @@ async function explore(cluster: FaultlineCluster, options: TestFaultsOptions, bu
       dropped = false;
       for (let i = 0; i < smallest.length && withinBudget(); i++) {
         const candidate = smallest.filter((_, j) => j !== i);
-        const seen = tally.get(JSON.stringify(candidate));
-        if (seen && seen.runs > 0 && seen.failures === 0) continue; // it passed already
         if ((await verdict(candidate)) === "fail") {
           smallest = candidate;
           dropped = true;
@@ -267,7 +284,7 @@ async function explore(cluster: FaultlineCluster, options: TestFaultsOptions, bu
         }
       }
     }
-    const counts = tally.get(JSON.stringify(smallest)) ?? { runs: 0, failures: 0 };
+    const counts = tally.get(JSON.stringify(smallest)) ?? { runs: 0, failures: 0, lastRun: 0 };
     return {
       seed: details.seed,
       path: details.counterexamplePath ?? undefined,
@@ -276,6 +293,7 @@ async function explore(cluster: FaultlineCluster, options: TestFaultsOptions, bu
       runs,
       smallestRuns: counts.runs,
       smallestFailures: counts.failures,
+      smallestLastRun: counts.lastRun,
       flaky,
       notApplicable,
       error: lastError ?? details.errorInstance,
@@ -291,7 +309,7 @@ function failureOf(name: string, report: ShrinkReport, afterHeal: Body | undefin
   const lines = [
     `testFaults "${name}" failed. Seed ${report.seed}${report.path ? `, path "${report.path}"` : ""} (replay: { seed: ${report.seed}${report.path ? `, path: "${report.path}"` : ""} }).`,
     `First failing schedule (${report.first.length} fault${report.first.length === 1 ? "" : "s"}): ${describeSchedule(report.first)}.`,
-    `Smallest failing schedule (${report.smallest.length} fault${report.smallest.length === 1 ? "" : "s"}): ${describeSchedule(report.smallest)} — it failed ${report.smallestFailures} of ${report.smallestRuns} runs.`,
+    `Smallest failing schedule (${report.smallest.length} fault${report.smallest.length === 1 ? "" : "s"}): ${describeSchedule(report.smallest)} — it failed ${report.smallestFailures} of ${report.smallestRuns} runs (its last is run ${report.smallestLastRun} in the report's timeline).`,
     `${report.runs} runs on the cluster in all${report.flaky ? `; ${report.flaky} schedule${report.flaky === 1 ? "" : "s"} failed once and then passed, so did not count` : ""}${report.notApplicable ? `; ${report.notApplicable} could not be applied and were skipped` : ""}.`,
     `Its failure: ${reason}`,
     "",

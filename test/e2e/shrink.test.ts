@@ -1,4 +1,5 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { failureText, fileResult, fixturesDir, runJest } from "./helpers/run-jest";
 
@@ -26,11 +27,25 @@ describe("testFaults shrinks a failing schedule to the faults that matter", () =
   afterAll(() => rmSync(replay, { force: true }));
 
   it("reports the two faults that break the property, as a withFaults test that fails on its own", async () => {
-    const run = await runJest(project, ["--runInBand", "explore.test.js"], {}, 240_000);
+    const reportDir = mkdtempSync(join(tmpdir(), "fl-shrink-report-"));
+    const run = await runJest(project, ["--runInBand", "explore.test.js"], { FAULTLINE_REPORT_DIR: reportDir }, 240_000);
     const text = failureText(fileResult(run, "explore.test.js"));
     expect(text).toMatch(/Seed 7, path "[\d:]+"/);
     expect(text).toContain("Smallest failing schedule (2 faults):");
     expect(text).toContain("neither n1 nor n2 answered");
+    // The report's timeline marks each run; the one named as the smallest's last is there, failing.
+    const last = /its last is run (\d+) in the report's timeline/.exec(text)?.[1];
+    expect(last).toBeDefined();
+    const timeline = readdirSync(reportDir, { recursive: true, encoding: "utf8" }).find((f) => f.endsWith("timeline.json"));
+    const notes = (JSON.parse(readFileSync(join(reportDir, timeline!), "utf8")) as Array<{ events: Array<{ type: string; message?: string }> }>)
+      .flatMap((c) => c.events)
+      .filter((e) => e.type === "note")
+      .map((e) => e.message);
+    expect(notes).toContain(`testFaults run ${last!} failed: neither n1 nor n2 answered: the read could not be served`);
+    expect(notes.find((m) => m?.startsWith(`testFaults run ${last!} starts: `))).toMatch(
+      /^testFaults run \d+ starts: (kill|pause) n[12], then (kill|pause) n[12]$/,
+    );
+    rmSync(reportDir, { recursive: true, force: true });
     const code = /withFaults\((\[[\s\S]*?\n\s*\]), async/.exec(text)?.[1];
     expect(code).toBeDefined();
     // The printed code is a JavaScript literal, as a person would paste it.
