@@ -5,19 +5,4 @@
  *   npx jest -c examples/sentinel-lost-writes/jest.config.js
  * (test/e2e/sentinel-shrink.test.ts runs it and checks what it reports).
  */
-const { join } = require("node:path");
-
-module.exports = {
-  rootDir: __dirname,
-  displayName: "sentinel-lost-writes",
-  preset: join(__dirname, "..", "..", "preset", "jest-preset.js"),
-  testMatch: ["<rootDir>/*.test.ts"],
-  moduleNameMapper: { "^faultline$": join(__dirname, "..", "..", "dist", "index.js") },
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: join(__dirname, "..", "tsconfig.json") }] },
-  testEnvironmentOptions: {
-    faultline: {
-      clusters: { redis: "./redis-netns.cluster.ts" },
-      reportDir: process.env.FAULTLINE_REPORT_DIR ?? join(__dirname, "..", "..", "faultline-report"),
-    },
-  },
-};
+module.exports = require("../own-jest-config")(__dirname, { redis: "./redis-netns.cluster.ts" });
