@@ -46,7 +46,7 @@ export { withFault, withFaults } from "./jest/with-fault";
 export { testFaults } from "./jest/test-faults";
 export type { TestFaultsOptions } from "./jest/test-faults";
 export { faultSchedules, describeSchedule } from "./faults/schedule-arbitrary";
-export type { FaultSchedulesOptions, ScheduleStep, ScheduleKind, StepTiming } from "./faults/schedule-arbitrary";
+export type { FaultSchedulesOptions, ScheduleStep, ScheduleKind, StepTiming, PartitionShape } from "./faults/schedule-arbitrary";
 export type { WithFaultOptions, FaultSpec } from "./jest/with-fault";
 export type { FaultTiming } from "./jest/fault-timing";
 export { matchers, registerMatchers } from "./jest/matchers/register";

@@ -42,6 +42,15 @@ export interface FaultSchedulesOptions {
   kinds?: readonly ScheduleKind[];
   /** Also target "leader" (the cluster must say how to find it), first: shrinking moves towards it. Default false. */
   leader?: boolean;
+  /** Also target "minority" (several nodes at once) with kill, pause, restart, loss and clock. Default false. */
+  minority?: boolean;
+  /**
+   * Partition shapes to draw, simplest first: "isolate" (one node, or the leader), "halves",
+   * "minority" (a minority cut from the majority, with the leader in it when drawn),
+   * "bridge" (two sides joined through one node), "majoritiesRing" (each node sees a different
+   * majority). Default ["isolate", "halves"].
+   */
+  partitions?: readonly PartitionShape[];
   /** Longest schedule. Default 4. */
   maxFaults?: number;
   /**
@@ -51,6 +60,9 @@ export interface FaultSchedulesOptions {
    */
   window?: Duration;
 }
+
+export const PARTITION_SHAPES = ["isolate", "halves", "minority", "bridge", "majoritiesRing"] as const;
+export type PartitionShape = (typeof PARTITION_SHAPES)[number];
 
 /** Timings are drawn in steps of this many milliseconds, so a schedule reads well. */
 const TICK_MS = 50;
@@ -88,15 +100,22 @@ export function faultSchedules(options: FaultSchedulesOptions): fc.Arbitrary<Sch
     throw invalid("maxFaults", "a whole number from 1 to 20", maxFaults, "e.g. maxFaults: 4");
   const windowMs = options.window === undefined ? undefined : toMs(options.window, { option: "faultSchedules.window", positive: true });
   if (windowMs !== undefined && windowMs < 2 * TICK_MS) throw invalid("window", `at least ${2 * TICK_MS}ms`, options.window, 'e.g. window: "2s"');
+  const given: unknown = options.partitions ?? ["isolate", "halves"];
+  if (!Array.isArray(given) || given.length === 0 || given.some((p) => !(PARTITION_SHAPES as readonly unknown[]).includes(p)))
+    throw invalid("partitions", `a non-empty list of ${PARTITION_SHAPES.join(", ")}`, given, 'e.g. partitions: ["isolate", "majoritiesRing"]');
+  const shapes = given as readonly PartitionShape[];
   // The leader first: shrinking moves towards it, and a fault on "leader" keeps its meaning as roles move.
-  const targets = options.leader === true ? ["leader", ...nodes] : [...nodes];
+  const targets = [...(options.leader === true ? ["leader"] : []), ...nodes, ...(options.minority === true ? ["minority"] : [])];
   const node = fc.constantFrom(...targets);
+  const partition: Record<PartitionShape, fc.Arbitrary<Record<string, unknown>>> = {
+    isolate: fc.constantFrom(...targets.filter((t) => t !== "minority")).map((target) => ({ isolate: target })),
+    halves: fc.constant({ halves: true }),
+    minority: fc.constant(options.leader === true ? { minority: "leader" } : { minority: true }),
+    bridge: fc.constant({ bridge: true }),
+    majoritiesRing: fc.constant({ majoritiesRing: true }),
+  };
   const untimed = (kind: ScheduleKind): fc.Arbitrary<readonly [FaultKind, Record<string, unknown>]> => {
-    if (kind === "partition")
-      return fc.oneof(
-        node.map((target) => ["partition", { isolate: target }] as const),
-        fc.constant(["partition", { halves: true }] as const),
-      );
+    if (kind === "partition") return fc.oneof(...shapes.map((shape) => partition[shape])).map((shape) => ["partition", shape] as const);
     if (kind === "loss") return node.map((target) => ["loss", { node: target, probability: 0.5 }] as const);
     if (kind === "clock") return fc.tuple(node, fc.constantFrom("30s", "-30s")).map(([target, offset]) => ["clock", { node: target, offset }] as const);
     return node.map((target) => [kind, { node: target }] as const);
@@ -118,10 +137,18 @@ export function faultSchedules(options: FaultSchedulesOptions): fc.Arbitrary<Sch
 }
 
 function describeStep(kind: FaultKind, options: Record<string, unknown>): string {
-  if (kind === "partition") return options.halves ? "partition into halves" : `partition isolating ${String(options.isolate)}`;
-  if (kind === "loss") return `loss of ${Number(options.probability) * 100}% at ${String(options.node)}`;
-  if (kind === "clock") return `clock of ${String(options.node)} off by ${String(options.offset)}`;
-  return `${kind} ${String(options.node)}`;
+  if (kind === "partition") {
+    if (options.isolate !== undefined) return `partition isolating ${String(options.isolate)}`;
+    if (options.minority !== undefined)
+      return options.minority === true ? "partition cutting a minority" : `partition cutting a minority with ${String(options.minority)}`;
+    if (options.bridge) return "partition into two sides bridged by one node";
+    if (options.majoritiesRing) return "partition into a ring of majorities";
+    return "partition into halves";
+  }
+  const target = options.node === "minority" ? "a minority" : String(options.node);
+  if (kind === "loss") return `loss of ${Number(options.probability) * 100}% at ${target}`;
+  if (kind === "clock") return `clock of ${target} off by ${String(options.offset)}`;
+  return `${kind} ${target}`;
 }
 
 /** "kill n2, then partition isolating n1 from 300ms for 1.20s": a schedule for people. */

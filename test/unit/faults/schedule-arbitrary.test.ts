@@ -1,6 +1,6 @@
 import * as fc from "fast-check";
 import { faultFrom } from "../../../src/faults/catalog";
-import { SCHEDULE_KINDS, describeSchedule, faultSchedules, scheduleCode, type ScheduleStep } from "../../../src/faults/schedule-arbitrary";
+import { PARTITION_SHAPES, SCHEDULE_KINDS, describeSchedule, faultSchedules, scheduleCode, type ScheduleStep } from "../../../src/faults/schedule-arbitrary";
 import { withFaults } from "../../../src/jest/with-fault";
 
 const nodes = ["n1", "n2", "n3"];
@@ -39,6 +39,34 @@ describe("faultSchedules", () => {
         ["clock", { node: "n2", offset: "-30s" }],
       ]),
     ).toBe("loss of 50% at n1, then clock of n2 off by -30s");
+  });
+
+  it("draws every partition shape and the minority target when asked, all of them valid faults", () => {
+    const five = ["n1", "n2", "n3", "n4", "n5"];
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(
+        faultSchedules({ nodes: five, maxFaults: 4, kinds: SCHEDULE_KINDS, partitions: PARTITION_SHAPES, minority: true, leader: true }),
+        (schedule) => {
+          for (const [kind, options] of schedule) {
+            expect(() => faultFrom(kind, options)).not.toThrow();
+            seen.add(kind === "partition" ? Object.keys(options)[0]! : options.node === "minority" ? "minority target" : "node");
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+    expect([...seen].sort()).toEqual(["bridge", "halves", "isolate", "majoritiesRing", "minority", "minority target", "node"]);
+    expect(
+      describeSchedule([
+        ["partition", { minority: "leader" }],
+        ["partition", { bridge: true }],
+        ["partition", { majoritiesRing: true }],
+        ["pause", { node: "minority" }],
+      ]),
+    ).toBe(
+      "partition cutting a minority with leader, then partition into two sides bridged by one node, then partition into a ring of majorities, then pause a minority",
+    );
   });
 
   it("shrinks a failure to the faults that cause it: fewer faults, the kinds and targets that matter", () => {
@@ -135,6 +163,7 @@ describe("faultSchedules", () => {
   it.each<[string, object, string]>([
     ["one node", { nodes: ["n1"] }, "faultSchedules.nodes"],
     ["a window too short to hold a fault", { nodes, window: "60ms" }, "faultSchedules.window"],
+    ["a partition shape it does not know", { nodes, partitions: ["ring"] }, "faultSchedules.partitions"],
     ["a kind it cannot draw", { nodes, kinds: ["disk"] }, "faultSchedules.kinds"],
     ["zero faults", { nodes, maxFaults: 0 }, "faultSchedules.maxFaults"],
   ])("refuses %s with a coded error", (_label, options, option) => {
