@@ -14,12 +14,24 @@
  * measured in this same run. A bare `socket.pipe` proxy with the same socket options runs in
  * the same thread as a second baseline: the floor for any proxy written in Node, which shows
  * what the fault machinery itself costs. Every loop is bounded in count and in time.
+ *
+ * Peer tools, measured in the same rounds when present (nothing of theirs is committed):
+ * - socat (`apt-get install socat`), as `socat -b 65536`: the userspace reference;
+ * - Toxiproxy, built from its public source: TOXIPROXY_SERVER=/path/to/toxiproxy-server.
+ *   Go 1.19 (Debian 12) builds its v2.7.0 in GOPATH mode against Debian's packages:
+ *     apt-get install golang-github-gorilla-mux-dev golang-github-prometheus-client-golang-dev \
+ *       golang-github-rs-zerolog-dev golang-github-urfave-cli-v2-dev golang-golang-x-term-dev \
+ *       golang-gopkg-tomb.v1-dev
+ *     git clone -b v2.7.0 https://github.com/Shopify/toxiproxy $T/src/github.com/Shopify/toxiproxy/v2
+ *     cd $T/src/github.com/Shopify/toxiproxy/v2 && GO111MODULE=off GOPATH=$T:/usr/share/gocode \
+ *       go build -o $T/toxiproxy-server ./cmd/server
  */
 const net = require("node:net");
-const { fork } = require("node:child_process");
+const { fork, spawn, execFileSync } = require("node:child_process");
 const { Worker, isMainThread, parentPort } = require("node:worker_threads");
 
 const CHUNK = 64 * 1024;
+const END_MARK = 0xff;
 const BULK_MS = Number(process.env.FL_BENCH_BULK_MS ?? 600);
 const ROUNDS = Number(process.env.FL_BENCH_ROUNDS ?? 5);
 const PINGS = Number(process.env.FL_BENCH_PINGS ?? 10_000);
@@ -42,11 +54,14 @@ function runServers() {
       server.listen(0, "127.0.0.1", () => resolve(server.address().port));
     });
   const echo = (socket) => socket.on("data", (chunk) => socket.write(chunk));
-  // Sink: counts bytes and answers with the count when the client closes its side.
+  // Sink: counts bytes and answers with the count when a chunk carries the end mark (0xff; the
+  // payload is 7s). Not on a half-close: Toxiproxy closes both directions when one side ends.
   const sink = (socket) => {
     let bytes = 0;
-    socket.on("data", (chunk) => (bytes += chunk.length));
-    socket.on("end", () => socket.end(String(bytes)));
+    socket.on("data", (chunk) => {
+      bytes += chunk.length;
+      if (chunk.includes(END_MARK)) socket.end(String(bytes));
+    });
   };
   Promise.all([listen(echo), listen(sink), listen(echo), listen(echo), listen(echo)]).then(([echoPort, sinkPort, ...mesh]) =>
     process.send({ echoPort, sinkPort, mesh }),
@@ -75,7 +90,7 @@ async function bulk(port, ms) {
     };
     pump();
   });
-  socket.end();
+  socket.write(Buffer.from([END_MARK]));
   const counted = await new Promise((resolve) => {
     let text = "";
     socket.on("data", (d) => (text += d));
@@ -145,6 +160,74 @@ function bareProxy(upstreamPort) {
     ),
   );
 }
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port, ms) {
+  const deadline = now() + ms;
+  for (;;) {
+    try {
+      (await connect(port)).destroy();
+      return;
+    } catch (error) {
+      if (now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+/** A process of a peer tool, stopped by its pid when the bench ends. */
+function started(command, args) {
+  const child = spawn(command, args, { stdio: "ignore" });
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+}
+
+/** socat -b 65536 in front of `upstreamPort`, if socat is installed. */
+async function socatProxy(upstreamPort) {
+  const port = await freePort();
+  const stop = started("socat", ["-b", "65536", `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `TCP:127.0.0.1:${upstreamPort},nodelay`]);
+  await waitForPort(port, 3000);
+  return { port, close: stop };
+}
+
+/** A Toxiproxy server with one proxy per upstream port, if TOXIPROXY_SERVER names its binary. */
+async function toxiproxy(binary, upstreamPorts) {
+  const apiPort = await freePort();
+  const stop = started(binary, ["-host", "127.0.0.1", "-port", String(apiPort)]);
+  await waitForPort(apiPort, 5000);
+  const ports = [];
+  for (const [i, upstream] of upstreamPorts.entries()) {
+    const response = await fetch(`http://127.0.0.1:${apiPort}/proxies`, {
+      method: "POST",
+      body: JSON.stringify({ name: `bench${i}`, listen: "127.0.0.1:0", upstream: `127.0.0.1:${upstream}` }),
+    });
+    const body = await response.json();
+    ports.push(Number(String(body.listen).split(":").pop()));
+  }
+  return { ports, close: stop };
+}
+
+const hasSocat = () => {
+  try {
+    execFileSync("socat", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -275,7 +358,7 @@ const mark = (ok) => (ok ? "ok  " : "MISS");
 const mb = (v) => `${(v / 1e6).toFixed(0)} MB/s`;
 const us = (v) => `${v.toFixed(1)} µs`;
 
-function report(layout, [direct, proxied, bare]) {
+function report(layout, [direct, proxied, bare, ...peers], peerNames) {
   const { ratio, added } = proxied;
   const pings = (name, t) => `${name} p50 ${us(t.p50)} p99 ${us(t.p99)}`;
   console.log(`client in ${layout}`);
@@ -283,6 +366,9 @@ function report(layout, [direct, proxied, bare]) {
   console.log(`  ping-pong 1 byte     ${pings("direct", direct)}  ${pings("FaultProxy", proxied)}  ${pings("bare pipe proxy", bare)}`);
   console.log(`  ${mark(ratio >= GOALS.throughput)} throughput proxy/direct ${ratio.toFixed(2)} (goal >= ${GOALS.throughput}; bare pipe proxy/direct ${bare.ratio.toFixed(2)})`);
   console.log(`  ${mark(added <= GOALS.addedP50Us)} added p50 round trip ${us(added)} (goal <= ${GOALS.addedP50Us} µs; bare pipe proxy adds ${us(bare.added)})`);
+  for (const [i, peer] of peers.entries()) {
+    console.log(`  peer ${peerNames[i]}: bulk ${mb(peer.bulk)}, throughput/direct ${peer.ratio.toFixed(2)}, added p50 round trip ${us(peer.added)} (FaultProxy ÷ ${peerNames[i]} throughput ${(ratio / peer.ratio).toFixed(2)})`);
+  }
 }
 
 async function main() {
@@ -303,6 +389,19 @@ async function main() {
       { echo: echoProxy.port, sink: sinkProxy.port },
       { echo: bareEcho.port, sink: bareSink.port },
     ];
+    const peerNames = [];
+    if (hasSocat()) {
+      const [echo, sink] = [await socatProxy(ports.echoPort), await socatProxy(ports.sinkPort)];
+      closers.push(echo.close, sink.close);
+      targets.push({ echo: echo.port, sink: sink.port });
+      peerNames.push("socat -b 65536");
+    } else console.log("peer socat: not installed (apt-get install socat), left out");
+    if (process.env.TOXIPROXY_SERVER) {
+      const peer = await toxiproxy(process.env.TOXIPROXY_SERVER, [ports.echoPort, ports.sinkPort]);
+      closers.push(peer.close);
+      targets.push({ echo: peer.ports[0], sink: peer.ports[1] });
+      peerNames.push("Toxiproxy");
+    } else console.log("peer Toxiproxy: TOXIPROXY_SERVER not set (see the header for building it), left out");
     console.log(`FaultProxy bench (node ${process.version}, ${require("node:os").availableParallelism()} CPUs, ${ROUNDS} rounds, medians; ratios per round)`);
     for (const [where, layout] of [
       ["worker", "a worker thread (link proxies: both ends are other processes)"],
@@ -310,7 +409,7 @@ async function main() {
     ]) {
       const client = makeClient(where);
       try {
-        report(layout, await measure(client, targets));
+        report(layout, await measure(client, targets), peerNames);
       } finally {
         await client.close();
       }
