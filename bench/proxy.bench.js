@@ -23,8 +23,10 @@
  *       golang-github-rs-zerolog-dev golang-github-urfave-cli-v2-dev golang-golang-x-term-dev \
  *       golang-gopkg-tomb.v1-dev
  *     git clone -b v2.7.0 https://github.com/Shopify/toxiproxy $T/src/github.com/Shopify/toxiproxy/v2
- *     cd $T/src/github.com/Shopify/toxiproxy/v2 && GO111MODULE=off GOPATH=$T:/usr/share/gocode \
- *       go build -o $T/toxiproxy-server ./cmd/server
+ *     cd $T/src/github.com/Shopify/toxiproxy/v2
+ *     # Debian's zerolog is older: its CallerMarshalFunc takes (file, line), not (pc, file, line)
+ *     sed -i 's/CallerMarshalFunc = func(pc uintptr, file string/CallerMarshalFunc = func(file string/' cmd/server/server.go
+ *     GO111MODULE=off GOPATH=$T:/usr/share/gocode go build -o $T/toxiproxy-server ./cmd/server
  */
 const net = require("node:net");
 const { fork, spawn, execFileSync } = require("node:child_process");
