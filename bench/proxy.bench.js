@@ -127,6 +127,14 @@ async function pingPong(port, count) {
   return { rtts };
 }
 
+function runClientProcess() {
+  process.on("message", async (task) => {
+    const result = task.kind === "bulk" ? await bulk(task.port, task.ms) : await pingPong(task.port, task.count);
+    process.send(result);
+  });
+  process.on("disconnect", () => process.exit(0));
+}
+
 function runClientWorker() {
   parentPort.on("message", async (task) => {
     const result = task.kind === "bulk" ? await bulk(task.port, task.ms) : await pingPong(task.port, task.count);
@@ -219,7 +227,18 @@ async function toxiproxy(binary, upstreamPorts) {
     const body = await response.json();
     ports.push(Number(String(body.listen).split(":").pop()));
   }
-  return { ports, close: stop };
+  /** Adds a latency toxic of 0 ms both ways to every proxy: what passing through the toxic path costs. */
+  const addLatencyToxics = async () => {
+    for (const i of upstreamPorts.keys()) {
+      for (const stream of ["upstream", "downstream"]) {
+        await fetch(`http://127.0.0.1:${apiPort}/proxies/bench${i}/toxics`, {
+          method: "POST",
+          body: JSON.stringify({ name: `latency_${stream}`, type: "latency", stream, toxicity: 1, attributes: { latency: 0, jitter: 0 } }),
+        });
+      }
+    }
+  };
+  return { ports, close: stop, addLatencyToxics };
 }
 
 const hasSocat = () => {
@@ -241,6 +260,21 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 function makeClient(where) {
   if (where === "main") {
     return { run: (task) => (task.kind === "bulk" ? bulk(task.port, task.ms) : pingPong(task.port, task.count)), close: async () => {} };
+  }
+  if (where === "process") {
+    const child = fork(__filename, ["--client"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    return {
+      run: (task) =>
+        new Promise((resolve) => {
+          child.once("message", resolve);
+          child.send(task);
+        }),
+      close: () =>
+        new Promise((resolve) => {
+          child.once("exit", () => resolve());
+          child.disconnect();
+        }),
+    };
   }
   const worker = new Worker(__filename);
   return {
@@ -392,6 +426,7 @@ async function main() {
       { echo: bareEcho.port, sink: bareSink.port },
     ];
     const peerNames = [];
+    let toxiproxyPeer;
     if (hasSocat()) {
       const [echo, sink] = [await socatProxy(ports.echoPort), await socatProxy(ports.sinkPort)];
       closers.push(echo.close, sink.close);
@@ -400,13 +435,15 @@ async function main() {
     } else console.log("peer socat: not installed (apt-get install socat), left out");
     if (process.env.TOXIPROXY_SERVER) {
       const peer = await toxiproxy(process.env.TOXIPROXY_SERVER, [ports.echoPort, ports.sinkPort]);
+      toxiproxyPeer = peer;
       closers.push(peer.close);
       targets.push({ echo: peer.ports[0], sink: peer.ports[1] });
       peerNames.push("Toxiproxy");
     } else console.log("peer Toxiproxy: TOXIPROXY_SERVER not set (see the header for building it), left out");
     console.log(`FaultProxy bench (node ${process.version}, ${require("node:os").availableParallelism()} CPUs, ${ROUNDS} rounds, medians; ratios per round)`);
     for (const [where, layout] of [
-      ["worker", "a worker thread (link proxies: both ends are other processes)"],
+      ["process", "another process (a node, or a client in another language through `faultline proxy`)"],
+      ["worker", "a worker thread (the proxy's process, another thread)"],
       ["main", "the proxy's thread (client proxies: the test's client shares the Jest worker)"],
     ]) {
       const client = makeClient(where);
@@ -415,6 +452,17 @@ async function main() {
       } finally {
         await client.close();
       }
+    }
+    // The toxic path: a latency toxic of 0 ms both ways on FaultProxy and on Toxiproxy (socat
+    // and the bare pipe proxy have none), the client in another process.
+    for (const proxy of [echoProxy, sinkProxy])
+      for (const direction of ["upstream", "downstream"]) proxy.addToxic({ type: "latency", direction, attributes: { latency: 0 } });
+    if (toxiproxyPeer) await toxiproxyPeer.addLatencyToxics();
+    const client = makeClient("process");
+    try {
+      report("another process, latency toxic of 0 ms both ways on FaultProxy and Toxiproxy", await measure(client, targets), peerNames);
+    } finally {
+      await client.close();
     }
     const mesh = await partitionBench(FaultProxy, grudges, ports.mesh);
     console.log("partition of a 3-node mesh (6 link proxies x 4 open connections, isolate/halves/majorities-ring)");
@@ -427,6 +475,7 @@ async function main() {
 }
 
 if (process.argv.includes("--servers")) runServers();
+else if (process.argv.includes("--client")) runClientProcess();
 else if (!isMainThread) runClientWorker();
 else
   main().catch((error) => {
