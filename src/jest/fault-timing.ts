@@ -71,10 +71,6 @@ export async function playFaults(
     holding.push({ active, forMs: step.forMs });
   }
   const later = steps.filter((step) => step.afterMs > 0);
-  if (later.length === 0 && holding.every((h) => h.forMs === undefined)) {
-    await body();
-    return;
-  }
   const stop = new AbortController();
   const errors: unknown[] = [];
   const healAfter = async (active: ActiveFault, forMs: number): Promise<void> => {

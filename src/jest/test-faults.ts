@@ -96,14 +96,15 @@ function checkOptions(options: TestFaultsOptions): void {
 }
 
 /**
- * Kinds the cluster's provisioner cannot apply (the capability table; clock also needs the
- * cluster's `clock: true`) are refused before any run, so no generated schedule asks for them.
+ * Kinds the cluster's provisioner cannot apply are refused before any run, so no generated
+ * schedule asks for them: by the capability table (a fallback counts), and for clock by the
+ * cluster's controls, which have a clock only when the provisioner can and the spec asked.
  */
 function checkKinds(cluster: FaultlineCluster, kinds: readonly ScheduleKind[]): void {
   for (const kind of kinds) {
     const capability = SCHEDULE_CAPABILITY[kind];
     const entry = CAPABILITIES[cluster.provisioner][capability];
-    if (("mechanism" in entry || "fallback" in entry) && (kind !== "clock" || cluster.spec.clock === true)) continue;
+    if (kind === "clock" ? cluster.controls.clock !== undefined : "mechanism" in entry || "fallback" in entry) continue;
     const { message, hint } = cluster.controls.unsupported(capability);
     throw new FaultlineError({
       code: "FAULTLINE_FAULT_UNSUPPORTED",
@@ -304,7 +305,7 @@ async function explore(cluster: FaultlineCluster, options: TestFaultsOptions, bu
 }
 
 function failureOf(name: string, report: ShrinkReport, afterHeal: Body | undefined): Error {
-  const reason = report.error instanceof Error ? report.error.message.split("\n")[0] : String(report.error);
+  const reason = errorText(report.error);
   const title = JSON.stringify(`${name} (smallest schedule)`);
   const lines = [
     `testFaults "${name}" failed. Seed ${report.seed}${report.path ? `, path "${report.path}"` : ""} (replay: { seed: ${report.seed}${report.path ? `, path: "${report.path}"` : ""} }).`,
