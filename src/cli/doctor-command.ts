@@ -2,6 +2,9 @@ import { readFileSync } from "node:fs";
 import { which } from "../common/which";
 import type { Capability } from "../cluster/controls";
 import type { ProvisionerKind } from "../cluster/types";
+import { hostGaps, probeFacts } from "../provisioners/ssh/host-survey";
+import type { SshOptions } from "../cluster/ssh-options";
+import { eachHost, sshFlags } from "./ssh-hosts-flags";
 import { CAPABILITIES, CAPABILITY_LABELS, describeEntry, isSupported } from "../provisioners/capabilities";
 import { faketimeLibrary } from "../provisioners/host/faketime-clock";
 
@@ -61,11 +64,15 @@ async function netnsCheck(): Promise<Check> {
 }
 
 /** `faultline doctor`: which provisioners and faults work on this machine, and why not. */
-export async function runDoctor(_argv: string[], out: NodeJS.WritableStream): Promise<number> {
+export async function runDoctor(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const ssh = sshFlags(argv, "doctor");
   const checks: Check[] = [
     { name: "process", ok: true, detail: "local processes on 127.0.0.1; partitions through per-link proxies for systems started with cluster.peerAddress()" },
     await netnsCheck(),
     await dockerCheck(),
+    ssh
+      ? { name: "ssh", ok: true, detail: `hosts of ${String(ssh.hosts)}: see each host below` }
+      : { name: "ssh", ok: true, detail: "nodes on hosts reached over SSH; `faultline doctor --hosts <file>` checks each host" },
   ];
   const faketime = faketimeLibrary();
   const extras: Check[] = [
@@ -96,5 +103,27 @@ export async function runDoctor(_argv: string[], out: NodeJS.WritableStream): Pr
       out.write(`  ${isSupported(entry) && check.ok ? "✓" : "✗"} ${CAPABILITY_LABELS[cap]}: ${describeEntry(entry)}\n`);
     }
   }
+  if (ssh) return (await sshHostsReport(ssh, out)) ? 1 : 0;
   return 0;
+}
+
+/** Per host: whether it answers, and which faults it can take. Returns how many hosts failed. */
+async function sshHostsReport(options: SshOptions, out: NodeJS.WritableStream): Promise<number> {
+  out.write("\nSSH hosts:\n");
+  return eachHost(
+    options,
+    async (connection, host) => {
+      const facts = await probeFacts(connection);
+      const gaps = hostGaps(facts);
+      out.write(`  ${gaps.tracking ? "✗" : "✓"} ${host.label} (${facts.kernel ?? "?"}, uid ${facts.uid ?? "?"})${gaps.tracking ? `: ${gaps.tracking}` : ""}\n`);
+      out.write("      ✓ kill / terminate / interrupt / restart, pause\n");
+      for (const [label, gap] of [
+        ["partition", gaps.partition],
+        ["packet loss", gaps.loss],
+        ["resource limits", gaps.limits],
+      ] as const)
+        out.write(`      ${gap ? "✗" : "✓"} ${label}${gap ? `: ${gap}` : ""}\n`);
+    },
+    (host, error) => out.write(`  ✗ ${host.label}: ${error.message.split("\n")[0]}\n`),
+  );
 }

@@ -9,7 +9,8 @@ commands:
   check --txn list-append <file> --model serializable
                                            check transactions for isolation anomalies (Elle's checks)
   image from-host --binary PATH --tag T    build a Docker image from host binaries (no registry needed)
-  doctor                                   which provisioners and faults work on this machine
+  doctor [--hosts FILE]                    which provisioners and faults work on this machine (and on SSH hosts)
+  clean --hosts FILE                       remove what dead runs left on SSH hosts
   proxy [--listen 127.0.0.1:8474]          a Toxiproxy-compatible proxy server (its HTTP API, faultline's toxics)
   up <cluster module> [--control H:P]      start a cluster and serve its control API until Ctrl-C
   fault <kind> --options JSON              apply a fault to the cluster of a running \`up\` (prints its id)
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, () => Command> = {
       : (require("./check-command") as typeof import("./check-command")).runCheck(argv, out),
   image: () => (require("./image-command") as typeof import("./image-command")).runImage,
   doctor: () => (require("./doctor-command") as typeof import("./doctor-command")).runDoctor,
+  clean: () => (require("./clean-command") as typeof import("./clean-command")).runClean,
   proxy: () => (require("./proxy-command") as typeof import("./proxy-command")).runProxy,
   up: () => (require("./up-command") as typeof import("./up-command")).runUp,
   fault: () => (require("./fault-command") as typeof import("./fault-command")).runFault,

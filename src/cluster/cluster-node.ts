@@ -134,16 +134,14 @@ export class ClusterNode implements Node {
         option: "env",
       });
     }
-    const env = {
-      ...stringEnv(process.env),
-      ...(userEnv as Record<string, string>),
-      ...(provisioner.controls.clock?.env(this.name) ?? {}),
-    };
+    const nodeEnv = { ...(userEnv as Record<string, string>), ...(provisioner.controls.clock?.env(this.name) ?? {}) };
+    const env = { ...stringEnv(process.env), ...nodeEnv };
     let launched: NodeProcess;
     try {
       launched = await provisioner.launch(this.options.slot, {
         argv,
         env,
+        nodeEnv,
         cwd,
         onOutput: (chunk) => this.logBuffer.write(chunk),
       });

@@ -1,9 +1,10 @@
 import { FaultlineError, describeValue } from "../common/errors";
 import { toMs } from "../common/duration";
 import type { ClusterDefinition, ClusterSpec, NodeSpec } from "./types";
+import { resolveSshOptions, type SshOptions } from "./ssh-options";
 import { NODE_SPEC_KEYS, groupMembers, isNodeSpecMap, isNumberedPort, isPortName, resolveNodes } from "./node-specs";
 
-const PROVISIONERS = ["process", "netns", "docker"] as const;
+const PROVISIONERS = ["process", "netns", "docker", "ssh"] as const;
 const KNOWN_KEYS = new Set<keyof ClusterSpec>([
   "nodes",
   "provisioner",
@@ -20,6 +21,7 @@ const KNOWN_KEYS = new Set<keyof ClusterSpec>([
   "docker",
   "clock",
   "disk",
+  "ssh",
 ]);
 const NAME = /^[a-z0-9][a-z0-9_-]{0,15}$/i;
 
@@ -145,6 +147,17 @@ export function validateSpec(spec: unknown, cluster?: string): asserts spec is C
   }
   if (s.network !== undefined) validateNetwork(s.network, s.provisioner, nodeNames(s as unknown as ClusterSpec).length, cluster);
   if (s.clock !== undefined && typeof s.clock !== "boolean") throw invalid("clock", "true or false", s.clock, "clock: true preloads libfaketime", cluster);
+  if (s.ssh !== undefined && s.provisioner !== "ssh")
+    throw invalid(
+      "ssh",
+      `left out on provisioner "${String(s.provisioner ?? "process")}"`,
+      "[ssh options]",
+      'add provisioner: "ssh" to run the nodes on the listed hosts',
+      cluster,
+    );
+  // A hosts file is read when the cluster starts (it may be written by then); a list is checked here.
+  const ssh = s.ssh as SshOptions | undefined;
+  if (s.provisioner === "ssh" && Array.isArray(ssh?.hosts)) resolveSshOptions(ssh, cluster);
   if (s.provisioner === "docker") validateDocker(s.docker, cluster);
   else if (s.docker !== undefined) {
     // Silently ignored otherwise: the nodes would run on the host, not in the image.

@@ -1,7 +1,7 @@
 import type { Duration } from "../common/duration";
 import type { FaultProxy } from "../proxy/fault-proxy";
 
-export type ProvisionerKind = "process" | "netns" | "docker";
+export type ProvisionerKind = "process" | "netns" | "docker" | "ssh";
 
 /** Options for {@link Node.url} and {@link Node.address}. */
 export interface AddressOptions {

@@ -17,6 +17,8 @@ export interface NodeSlot {
 export interface LaunchSpec {
   argv: string[];
   env: Record<string, string>;
+  /** What the cluster's spec (and its faults' controls) set, without this process's environment: for backends whose nodes run on other machines. */
+  nodeEnv?: Record<string, string>;
   cwd: string;
   onOutput(chunk: Buffer, stream: "stdout" | "stderr"): void;
 }

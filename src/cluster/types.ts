@@ -3,6 +3,7 @@ import type { Timeline } from "./timeline";
 import type { Node, ProvisionerKind } from "./node-types";
 import type { Fault, ActiveFault } from "./fault";
 import type { History, HistoryOptions } from "../history/history";
+import type { SshOptions } from "./ssh-options";
 
 export type { AddressOptions, Node, NodeState, ProvisionerKind } from "./node-types";
 
@@ -94,6 +95,8 @@ export interface ClusterSpec {
   network?: { subnet?: string };
   /** Docker provisioner options. */
   docker?: DockerNodeOptions;
+  /** SSH provisioner options: the hosts and how to reach them (default hosts: the nodes file in FAULTLINE_SSH_HOSTS). */
+  ssh?: SshOptions;
   /** Preload libfaketime (Debian's libfaketime) so `faults.clock` can move the nodes' wall clock. Default false. */
   clock?: boolean;
   /** Put each data dir on a tmpfs of this size (root), so `faults.disk({ mode: "full" })` can fill it. */

@@ -105,6 +105,10 @@ export const ERROR_CATALOGUE = {
     meaning: "removing what the run made failed",
     hint: "the run's watchdog retries when the run ends; the message names each object left",
   },
+  FAULTLINE_SSH: {
+    meaning: "an SSH host could not be reached, refused our key or its host key was not trusted, or dropped mid-run",
+    hint: "the message names the host; check it with ssh -p <port> user@host, and its known_hosts entry",
+  },
   FAULTLINE_UNSAFE_PATH: { meaning: "a run directory path could be taken over by another user", hint: "set TMPDIR to a directory only you can write" },
   FAULTLINE_RUN_ENDED: { meaning: "the run a cluster belonged to has ended and was reaped", hint: "start a new run" },
 } as const satisfies Record<string, { meaning: string; hint: string }>;

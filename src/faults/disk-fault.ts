@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import { FaultlineError, describeValue } from "../common/errors";
 import type { Node } from "../cluster/types";
@@ -35,6 +35,15 @@ function files(dir: string): string[] {
 }
 
 async function corrupt(c: FaultTarget, node: Node, options: DiskOptions, random: () => number): Promise<Applied> {
+  if (!existsSync(node.dataDir)) {
+    throw new FaultlineError({
+      code: "FAULTLINE_FAULT_UNSUPPORTED",
+      message: `corrupting a file needs the node's data dir on this machine, and ${node.dataDir} is not here (a node on another host, provisioner "ssh")`,
+      hint: 'use provisioner "process", "netns" or "docker" for disk corruption',
+      cluster: c.name,
+      node: node.name,
+    });
+  }
   const wasRunning = node.state === "running" || node.state === "paused";
   await node.stop();
   const candidates = files(node.dataDir).filter((f) => !basename(f).startsWith(OURS) && statSync(f).size > 0);

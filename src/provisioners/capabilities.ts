@@ -83,6 +83,29 @@ export const CAPABILITIES: Record<ProvisionerKind, CapabilityTable> = {
     disk: { mechanism: `${HOST_DISK}; full also on a \`docker.tmpfs\` data dir (root), which a restart empties`, needs: "a local engine (host pids)" },
     limits: { mechanism: "prlimit on the container's host process (soft limit)", needs: "a local engine (host pids), prlimit" },
   },
+  ssh: {
+    kill: { mechanism: "signals to the node's process group, sent over ssh" },
+    pause: { mechanism: "SIGSTOP / SIGCONT over ssh" },
+    partition: { mechanism: "iptables chains of the run in each host's INPUT, over ssh", needs: "root and iptables on the hosts, one node per host" },
+    loss: { mechanism: "iptables `statistic` in each host's INPUT, over ssh", needs: "root and iptables on the hosts, one node per host" },
+    bandwidth: {
+      missing: 'provisioner "ssh" does not shape a host\'s interface yet: a tbf there would slow everything the host sends, its SSH sessions included',
+      hint: "use the fault proxy's bandwidth toxic on the test's links (links: \"clients\"), or provisioner netns",
+    },
+    "peer-toxics": {
+      missing: 'nodes of provisioner "ssh" dial each other directly, with no proxy on the link',
+      hint: 'use links: "clients" for the test\'s links',
+    },
+    clock: {
+      missing: "provisioner \"ssh\" does not move hosts' clocks yet (libfaketime's control file would live on each host)",
+      hint: 'use provisioner "process" or "netns" for clock faults',
+    },
+    disk: {
+      missing: 'provisioner "ssh" does not make hosts\' disks read-only or full yet',
+      hint: 'use provisioner "process", "netns" or "docker" for disk faults; disk corrupt works on stopped nodes only where their files are local',
+    },
+    limits: { mechanism: "prlimit on the node's process, over ssh (soft limit)", needs: "prlimit (util-linux) on the host" },
+  },
 };
 
 export function isSupported(entry: CapabilityEntry): entry is { mechanism: string; needs?: string } {
@@ -101,6 +124,7 @@ export const PROVISIONER_FACTS: Record<ProvisionerKind, { needs: string; address
   process: { needs: "nothing", address: "127.0.0.1, own ports" },
   netns: { needs: "Linux, root or CAP_NET_ADMIN, iproute2, iptables", address: "own IP on a bridge of the run" },
   docker: { needs: "a Docker engine (local socket or `DOCKER_HOST`)", address: "own IP on a network of the run" },
+  ssh: { needs: "hosts with sshd, a key they accept, flock/ps/awk there", address: "its host's address (own ports per node on a shared host)" },
 };
 
 /** One cell of the table: the mechanism and what it needs, or why not and what to do. */
@@ -136,7 +160,7 @@ export function capabilityMarkdown(): string {
     ),
     row(
       "disk corrupt",
-      kinds.map(() => "file rewrite while the node is stopped"),
+      kinds.map((k) => (k === "ssh" ? "— (the data dir is on the host)" : "file rewrite while the node is stopped")),
     ),
   ].join("\n");
 }

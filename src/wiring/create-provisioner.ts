@@ -9,6 +9,8 @@ const FACTORIES: Record<ProvisionerKind, (spec: ClusterSpec) => Provisioner> = {
   netns: (spec) => new (require("../provisioners/netns-provisioner") as typeof import("../provisioners/netns-provisioner")).NetnsProvisioner(spec),
 
   docker: (spec) => new (require("../provisioners/docker-provisioner") as typeof import("../provisioners/docker-provisioner")).DockerProvisioner(spec),
+
+  ssh: (spec) => new (require("../provisioners/ssh-provisioner") as typeof import("../provisioners/ssh-provisioner")).SshProvisioner(spec),
 };
 
 export function createProvisioner(spec: ClusterSpec): Provisioner {

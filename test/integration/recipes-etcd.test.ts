@@ -9,11 +9,13 @@ import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context"
 import { requireOrSkip } from "../helpers/requirements";
 import { listeningAddresses } from "./recipes-helpers";
 import { dockerProblem, ensureEtcdImage, ETCD_IMAGE } from "./docker-helpers";
+import { SshHosts, sshHostsProblem } from "../helpers/ssh-hosts";
 
 jest.setTimeout(90_000);
 
 const describeEtcd = requireOrSkip("etcd (apt-get install etcd-server)", () => (which("etcd") ? undefined : "etcd is not on PATH"));
 const describeEtcdNetns = requireOrSkip("etcd and netns (root)", () => (which("etcd") ? netnsProblem() : "etcd is not on PATH"));
+const describeEtcdSsh = requireOrSkip("etcd and sshd hosts in namespaces", () => (which("etcd") ? sshHostsProblem() : "etcd is not on PATH"));
 const describeEtcdDocker = requireOrSkip("etcd and a Docker engine", () => (which("etcd") ? dockerProblem() : "etcd is not on PATH"));
 
 let run: RunContext;
@@ -173,4 +175,32 @@ describeEtcdDocker("recipes.etcd on provisioner docker", () => {
   behavesLikeEtcd(() => cluster);
 
   isolatesTheLeader("inside the containers", () => cluster);
+});
+
+describeEtcdSsh("recipes.etcd on provisioner ssh (five sshd hosts in namespaces)", () => {
+  let hosts: SshHosts;
+  let cluster: FaultlineCluster;
+  beforeAll(async () => {
+    hosts = await SshHosts.start(run, 5);
+    // The recipe as it is; the hosts come from a nodes file, as a user's would.
+    process.env.FAULTLINE_SSH_HOSTS = hosts.nodesFile();
+    cluster = await provisionCluster(
+      { ...recipes.etcd({ nodes: 5, provisioner: "ssh" }), ssh: { identity: hosts.identity, knownHosts: hosts.knownHosts } },
+      { name: "etcd-ssh", run },
+    );
+  });
+  afterAll(async () => {
+    delete process.env.FAULTLINE_SSH_HOSTS;
+    await cluster?.stop();
+    await hosts?.stop();
+  });
+
+  behavesLikeEtcd(() => cluster);
+
+  isolatesTheLeader("with iptables on its host", () => cluster);
+
+  it("shows each node's host in the timeline", () => {
+    const text = cluster.timeline.format(undefined, 500);
+    for (const [i, node] of cluster.nodes.entries()) expect(text).toContain(`${node.name} on root@${hosts.hosts[i]!.host}`);
+  });
 });

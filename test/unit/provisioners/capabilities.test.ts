@@ -6,6 +6,7 @@ import type { ClusterSpec, Node, ProvisionerKind } from "../../../src/cluster/ty
 import { isFaultlineError } from "../../../src/common/errors";
 import { faults } from "../../../src/faults/catalog";
 import { CAPABILITIES, CAPABILITY_LABELS, capabilityMarkdown, isSupported } from "../../../src/provisioners/capabilities";
+import { SshProvisioner } from "../../../src/provisioners/ssh-provisioner";
 import { DockerProvisioner } from "../../../src/provisioners/docker-provisioner";
 import { NetnsProvisioner } from "../../../src/provisioners/netns-provisioner";
 import { ProcessProvisioner } from "../../../src/provisioners/process-provisioner";
@@ -15,6 +16,7 @@ const SPEC: ClusterSpec = { nodes: 2, command: () => ["true"], clock: true, dock
 function controlsOf(kind: ProvisionerKind, spec: ClusterSpec = SPEC): HostControls {
   if (kind === "process") return new ProcessProvisioner(spec).controls;
   if (kind === "netns") return new NetnsProvisioner(spec).controls;
+  if (kind === "ssh") return new SshProvisioner(spec).controls;
   return new DockerProvisioner(spec).controls;
 }
 

@@ -1,0 +1,342 @@
+import { randomBytes } from "node:crypto";
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import type { ClientChannel } from "ssh2";
+import { FaultlineError } from "../common/errors";
+import type { ClusterSpec } from "../cluster/types";
+import type { Capability, HostControls } from "../cluster/controls";
+import type { ExitStatus, LaunchSpec, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "../cluster/provisioner";
+import { unsupportedFrom } from "./capabilities";
+import { portNumbers } from "./port-numbers";
+import { guardianScript, launchScript, releaseScript, shellQuote, signalScript } from "./ssh/remote-scripts";
+import { hostGaps, probeFacts, sweepHost } from "./ssh/host-survey";
+import { SshHostConnection } from "./ssh/ssh-host";
+import { type SshMember, type SshRunHost } from "./ssh/ssh-member";
+import { SshNetwork } from "./ssh/ssh-network";
+import { resolveSshOptions, type ResolvedSshHost, type SshOptions } from "../cluster/ssh-options";
+import { sshLimits } from "./ssh/ssh-limits";
+
+/** Ports of the k-th node on one host: the netns numbering, shifted by 100 per node. */
+const PORTS_PER_NODE = 100;
+
+interface Prepared {
+  context: ProvisionContext;
+  hosts: SshRunHost[];
+  members: SshMember[];
+  slots: NodeSlot[];
+  mark: string;
+  network: SshNetwork;
+}
+
+/**
+ * Nodes on real machines reached over SSH (OpenSSH on the hosts, nothing of ours installed there):
+ * each node runs in its own SSH session, which sshd makes its own process group, with its output
+ * streamed back to the run's log. Per cluster and host, a directory of the run holds its pids and
+ * chains, and a guardian session holding the run's lease removes them when the run's connection
+ * ends for any reason. Network faults are the same iptables chains as netns, in each host's INPUT.
+ */
+export class SshProvisioner implements Provisioner {
+  readonly kind = "ssh" as const;
+  readonly hostFilesystem = false;
+  private prepared?: Prepared;
+  readonly controls: HostControls;
+
+  constructor(private readonly spec?: ClusterSpec) {
+    this.controls = {
+      network: {
+        partition: (grudge) => this.requirePrepared().network.partition(grudge),
+        loss: (targets, probability) => this.requirePrepared().network.loss(targets, probability),
+      },
+      limits: { lower: (nodes, limits) => sshLimits(this.requirePrepared().context.cluster, (name) => this.memberOf(name)).lower(nodes, limits) },
+      signals: { kill: "signal over ssh", pause: "SIGSTOP/SIGCONT over ssh" },
+      unsupported: (capability: Capability) => unsupportedFrom("ssh", capability),
+    };
+  }
+
+  async prepare(context: ProvisionContext): Promise<NodeSlot[]> {
+    if (this.prepared)
+      throw new FaultlineError({ code: "FAULTLINE_NODE_STATE", message: "the ssh provisioner was prepared twice", hint: "use one provisioner per cluster" });
+    const { hosts: listed, options } = resolveSshOptions(this.spec?.ssh as SshOptions | undefined, context.cluster);
+    const token = randomBytes(3).toString("hex");
+    const mark = `${context.run.id}-${token}`;
+    const used = listed.slice(0, Math.min(listed.length, context.nodes.length));
+    const hosts: SshRunHost[] = [];
+    // Node i goes to host i mod hosts.
+    const nodeNamesOn = (h: number): string[] => context.nodes.filter((_, i) => i % used.length === h).map((n) => n.name);
+    const prepared: Prepared = {
+      context,
+      hosts,
+      members: [],
+      slots: [],
+      mark,
+      network: undefined as unknown as SshNetwork,
+    };
+    this.prepared = prepared;
+    try {
+      const opened = await Promise.allSettled(used.map((host, h) => this.openHost(host, options, mark, h, context, nodeNamesOn(h))));
+      for (const result of opened) if (result.status === "fulfilled") hosts.push(result.value);
+      const failed = opened.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+      const perHost = new Map<SshRunHost, number>();
+      prepared.members = context.nodes.map((node, i) => {
+        const on = hosts[i % hosts.length]!;
+        return { name: node.name, index: node.index, host: on.address, on };
+      });
+      prepared.slots = prepared.members.map((member) => {
+        const k = perHost.get(member.on) ?? 0;
+        perHost.set(member.on, k + 1);
+        const ports = Object.fromEntries(Object.entries(portNumbers(context.ports)).map(([name, port]) => [name, port + k * PORTS_PER_NODE]));
+        return { name: member.name, index: member.index, host: member.host, ports, dataDir: `${member.on.dir}/${member.name}` };
+      });
+      prepared.network = new SshNetwork(context.cluster, prepared.members, `fl-${mark}`.slice(0, 16));
+      context.timeline.record({
+        type: "note",
+        message: `ssh: ${prepared.members.map((m) => `${m.name} on ${m.on.connection.host.label} (${m.host})`).join(", ")}; run files in ${hosts.map((h) => h.dir).join(", ")}`,
+      });
+      return prepared.slots;
+    } catch (error) {
+      await this.dispose().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Connects, probes, sweeps what dead runs left, and starts the run's guardian there. */
+  private async openHost(host: ResolvedSshHost, options: SshOptions, mark: string, h: number, context: ProvisionContext, nodes: string[]): Promise<SshRunHost> {
+    // Numbered per host, so hosts that share a filesystem (an NFS home, or this project's
+    // namespace hosts) never share a run folder or its lease.
+    const dir = `${host.dir}/${mark}-${h}`;
+    const connection = new SshHostConnection(host, options, context.cluster);
+    try {
+      await connection.connect();
+      const facts = await probeFacts(connection);
+      const gaps = hostGaps(facts);
+      if (gaps.tracking) {
+        throw new FaultlineError({
+          code: "FAULTLINE_REQUIREMENT_MISSING",
+          message: `host ${host.label} is ${gaps.tracking} on the PATH of an SSH session, which faultline needs there to track and remove what a run starts`,
+          hint: "install them on the host",
+          cluster: context.cluster,
+        });
+      }
+      const swept = await sweepHost(connection, host.dir);
+      if (swept.length) context.timeline.record({ type: "note", message: `ssh ${host.label}: removed what dead runs left: ${swept.join("; ")}` });
+      const guardian = await this.startGuardian(
+        connection,
+        dir,
+        mark,
+        nodes.map((n) => `${dir}/${n}`),
+      );
+      const address = host.address ?? (isIP(host.host) ? host.host : (await lookup(host.host, { family: 4 })).address);
+      return { connection, dir, address, facts, guardian, pendingChains: [] };
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+  }
+
+  private async startGuardian(connection: SshHostConnection, dir: string, mark: string, dataDirs: string[]): Promise<ClientChannel> {
+    const channel = await connection.open(`exec sh -c ${shellQuote(guardianScript(dir, mark, dataDirs))}`);
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      const onData = (chunk: Buffer): void => {
+        out += chunk.toString();
+        if (out.includes("ready\n")) {
+          channel.off("data", onData);
+          resolve();
+        }
+      };
+      channel.on("data", onData);
+      channel.once("exit", (code: number | null) =>
+        reject(
+          connection.failure(
+            `could not take the run's lease in ${dir} (exit ${code})`,
+            "check that the user can write under ssh.dir and that flock works there",
+          ),
+        ),
+      );
+      channel.once("close", () => reject(connection.failure("the guardian session closed before it started", "check the host's sshd log")));
+    });
+    return channel;
+  }
+
+  async launch(slot: NodeSlot, spec: LaunchSpec): Promise<NodeProcess> {
+    const { context, mark } = this.requirePrepared();
+    const member = this.memberOf(slot.name);
+    const { connection, dir } = member.on;
+    if (!spec.argv[0]) {
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: "command returned an empty argv",
+        hint: 'return the program and its arguments, e.g. ["etcd", "--name", node.name]',
+        cluster: context.cluster,
+        node: slot.name,
+        option: "command",
+      });
+    }
+    const channel = await connection.open(launchScript({ dir, mark, cwd: spec.cwd, argv: spec.argv, env: spec.nodeEnv ?? {} }));
+    let status: ExitStatus | undefined;
+    const exited = new Promise<ExitStatus>((resolve) => {
+      channel.on("exit", (code: number | null, signal?: string) => {
+        status = { code: signal ? null : code, signal: signal ? ((signal.startsWith("SIG") ? signal : `SIG${signal}`) as NodeJS.Signals) : null };
+      });
+      channel.on("close", () => {
+        if (!status)
+          spec.onOutput(
+            Buffer.from(
+              `[faultline] the SSH session of ${slot.name} on ${connection.host.label} ended without an exit status (${connection.lost ?? "closed"})\n`,
+            ),
+            "stderr",
+          );
+        resolve(status ?? { code: null, signal: null });
+      });
+    });
+    channel.stderr.on("data", (chunk: Buffer) => spec.onOutput(chunk, "stderr"));
+    // The first line of ours says how the start went; anything before it is the host's login
+    // files talking (a .bashrc that prints), kept in the log.
+    const pid = await new Promise<number>((resolve, reject) => {
+      let head = "";
+      let known = false;
+      const onData = (chunk: Buffer): void => {
+        if (known) {
+          spec.onOutput(chunk, "stdout");
+          return;
+        }
+        head += chunk.toString("latin1");
+        for (;;) {
+          const end = head.indexOf("\n");
+          if (end < 0) return;
+          const line = head.slice(0, end);
+          head = head.slice(end + 1);
+          const found = /^faultline-pid (\d+)$/.exec(line);
+          if (found) {
+            known = true;
+            if (head) spec.onOutput(Buffer.from(head, "latin1"), "stdout");
+            resolve(Number(found[1]));
+            return;
+          }
+          if (/^faultline-(missing|nocwd|gone)$/.test(line)) {
+            known = true;
+            reject(this.launchFailure(line, slot.name, spec, member));
+            return;
+          }
+          spec.onOutput(Buffer.from(`${line}\n`, "latin1"), "stdout");
+        }
+      };
+      channel.on("data", onData);
+      void exited.then(() => reject(this.launchFailure("", slot.name, spec, member)));
+    });
+    const run = async (script: string): Promise<void> => {
+      if (connection.lost || status) return; // gone with its session
+      await connection.exec(script);
+    };
+    return {
+      pid,
+      exited,
+      signal: (signal) => run(signalScript(pid, signal, mark)),
+      pause: () => run(signalScript(pid, "SIGSTOP", mark)),
+      resume: () => run(signalScript(pid, "SIGCONT", mark)),
+      release: async () => {
+        if (!connection.lost) await connection.exec(releaseScript(pid, mark)).catch(() => undefined);
+      },
+    };
+  }
+
+  private launchFailure(line: string, node: string, spec: LaunchSpec, member: SshMember): FaultlineError {
+    const { cluster } = this.requirePrepared().context;
+    const host = member.on.connection.host.label;
+    if (line === "faultline-missing")
+      return new FaultlineError({
+        code: "FAULTLINE_BINARY_NOT_FOUND",
+        message: `command "${spec.argv[0]}" was not found on PATH on host ${host}`,
+        hint: "install it on the host (nothing is copied there), or give its absolute path",
+        cluster,
+        node,
+        option: "command",
+      });
+    if (line === "faultline-nocwd")
+      return new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: `cwd ${JSON.stringify(spec.cwd)} does not exist on host ${host}`,
+        hint: "cwd is a directory on the node's host; leave it out to run in the node's data dir",
+        cluster,
+        node,
+        option: "cwd",
+      });
+    return member.on.connection.failure(
+      `could not start ${node} (${line || "no answer"})`,
+      "the run's directory on the host is gone, or the session failed: see the host's sshd log",
+    );
+  }
+
+  peerAddress(from: NodeSlot, to: NodeSlot, port: string): string {
+    const { context, slots } = this.requirePrepared();
+    const target = slots.find((s) => s.name === to.name) ?? to;
+    const number = target.ports[port];
+    if (number === undefined) {
+      throw new FaultlineError({
+        code: "FAULTLINE_INVALID_OPTION",
+        message: `no port named "${port}"; the cluster declares ports ${JSON.stringify(context.ports)}`,
+        hint: "name the port in the cluster's `ports` list",
+        cluster: context.cluster,
+        node: from.name,
+        option: "ports",
+      });
+    }
+    return `${target.host}:${number}`;
+  }
+
+  async idle(): Promise<void> {
+    await this.prepared?.network?.idle();
+  }
+
+  /** Ends each host's guardian session (which removes the run's processes, chains and files there) and waits for it. */
+  async dispose(): Promise<void> {
+    const prepared = this.prepared;
+    if (!prepared) return;
+    await prepared.network?.idle().catch(() => undefined);
+    const problems: string[] = [];
+    await Promise.all(
+      prepared.hosts.map(async (host) => {
+        if (!host.connection.lost) {
+          const done = new Promise<void>((resolve) => host.guardian.once("close", () => resolve()));
+          host.guardian.end();
+          const finished = await Promise.race([done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000).unref())]);
+          if (!finished) problems.push(`${host.connection.host.label}: the guardian did not finish removing ${host.dir} within 15 s`);
+        }
+        host.connection.close();
+      }),
+    );
+    prepared.hosts.length = 0;
+    if (problems.length) {
+      throw new FaultlineError({
+        code: "FAULTLINE_TEARDOWN",
+        message: `removing the run's files on SSH hosts did not finish: ${problems.join("; ")}`,
+        hint: "the next run on those hosts sweeps them, or run `faultline clean --hosts <file>`",
+        cluster: prepared.context.cluster,
+      });
+    }
+  }
+
+  private memberOf(name: string): SshMember {
+    const prepared = this.requirePrepared();
+    const member = prepared.members.find((m) => m.name === name);
+    if (!member)
+      throw new FaultlineError({
+        code: "FAULTLINE_UNKNOWN_NODE",
+        message: `no node named "${name}" was prepared`,
+        hint: "use the cluster's own nodes",
+        cluster: prepared.context.cluster,
+      });
+    return member;
+  }
+
+  private requirePrepared(): Prepared {
+    if (!this.prepared)
+      throw new FaultlineError({
+        code: "FAULTLINE_NODE_STATE",
+        message: "the ssh provisioner was used before prepare()",
+        hint: "start the cluster with startCluster()",
+      });
+    return this.prepared;
+  }
+}

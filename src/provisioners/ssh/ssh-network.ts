@@ -1,0 +1,119 @@
+import { FaultlineError } from "../../common/errors";
+import type { Grudge } from "../../cluster/grudge";
+import type { Applied, NetworkControl } from "../../cluster/controls";
+import type { Node } from "../../cluster/node-types";
+import { ChainFirewall } from "../firewall/chain-firewall";
+import { ChainNames } from "../firewall/chain-names";
+import type { CommandResult } from "../firewall/command-result";
+import { lossPlan, partitionPlan, type DropRule } from "../firewall/drop-plans";
+import { SerialQueues } from "../firewall/serial-queues";
+import { shellQuote } from "./remote-scripts";
+import { hostTool, type SshMember, type SshRunHost } from "./ssh-member";
+import { hostGaps } from "./host-survey";
+
+/**
+ * Partitions and loss on SSH hosts: the same chains as netns and docker, in each host's INPUT
+ * (the host is the node's network namespace), fed to the host's iptables-restore over SSH. Each
+ * chain is listed in the run's directory on the host, in the same command that makes it, so the
+ * guardian or a later sweep removes it if this process dies.
+ */
+export class SshNetwork implements NetworkControl {
+  private readonly firewall: ChainFirewall<SshMember>;
+
+  constructor(
+    private readonly cluster: string,
+    private readonly members: readonly SshMember[],
+    prefix: string,
+  ) {
+    this.firewall = new ChainFirewall<SshMember>({
+      names: new ChainNames(prefix),
+      // One transaction at a time per node, which is per host: network faults refuse shared hosts.
+      queues: new SerialQueues(),
+      host: {
+        restore: (member, script) => this.restore(member.on, script),
+        register: (member, chain) => {
+          member.on.pendingChains.push(chain);
+          return () => undefined;
+        },
+        failure: (what, member, result) => this.failure(what, member, result),
+      },
+    });
+  }
+
+  async partition(grudge: Grudge): Promise<Applied> {
+    const plan = partitionPlan(grudge, this.members, (m) => m.host, this.cluster);
+    this.checkPlan(plan, "partition");
+    return { mechanism: "iptables over ssh", undo: await this.firewall.apply("p", plan, "partition") };
+  }
+
+  async loss(targets: readonly Node[], probability: number): Promise<Applied> {
+    const chosen = targets.map((t) => this.member(t.name));
+    const plan = lossPlan(chosen, this.members, (m) => m.host, probability, this.cluster);
+    this.checkPlan(plan, "loss");
+    return { mechanism: "iptables statistic over ssh", undo: await this.firewall.apply("l", plan, "loss") };
+  }
+
+  idle(): Promise<void> {
+    return this.firewall.idle();
+  }
+
+  /** A host's INPUT is every node's there: a rule for one would cut its neighbours too. */
+  private checkPlan(plan: ReadonlyMap<SshMember, readonly DropRule[]>, fault: string): void {
+    for (const [member, rules] of plan) {
+      const shared = this.members.find((m) => m !== member && m.on === member.on);
+      if (shared && rules.length) {
+        throw new FaultlineError({
+          code: "FAULTLINE_FAULT_UNSUPPORTED",
+          message: `a ${fault} on provisioner "ssh" is made in each host's firewall, and ${member.name} shares host ${member.on.connection.host.label} with ${shared.name}`,
+          hint: "give each node its own host for network faults (list as many hosts as nodes)",
+          cluster: this.cluster,
+          node: member.name,
+        });
+      }
+      const gap = hostGaps(member.on.facts)[fault === "loss" ? "loss" : "partition"];
+      if (gap) {
+        throw new FaultlineError({
+          code: "FAULTLINE_FAULT_UNSUPPORTED",
+          message: `a ${fault} needs iptables as root on host ${member.on.connection.host.label}, and its probe found ${gap}`,
+          hint: "install iptables on the host (apt-get install iptables) and connect as root",
+          cluster: this.cluster,
+          node: member.name,
+        });
+      }
+    }
+  }
+
+  private member(name: string): SshMember {
+    const member = this.members.find((m) => m.name === name);
+    if (!member)
+      throw new FaultlineError({
+        code: "FAULTLINE_UNKNOWN_NODE",
+        message: `no node named "${name}"; nodes are ${this.members.map((m) => m.name).join(", ")}`,
+        hint: "target the cluster's own nodes",
+        cluster: this.cluster,
+      });
+    return member;
+  }
+
+  private async restore(host: SshRunHost, script: string): Promise<CommandResult> {
+    const chains = host.pendingChains.splice(0);
+    const list = chains.length ? `printf '%s\\n' ${chains.map(shellQuote).join(" ")} >> ${shellQuote(`${host.dir}/chains`)} || exit 125; ` : "";
+    try {
+      const result = await host.connection.exec(`${list}exec ${shellQuote(hostTool(host, "iptables-restore")!)} -w --noflush`, script);
+      return { code: result.code, stderr: result.stderr };
+    } catch (error) {
+      return { code: null, stderr: (error as Error).message };
+    }
+  }
+
+  private failure(fault: string, member: SshMember, result: CommandResult): FaultlineError {
+    const denied = /permission denied|not permitted/i.test(result.stderr);
+    return new FaultlineError({
+      code: denied ? "FAULTLINE_PERMISSION" : "FAULTLINE_FAULT_FAILED",
+      message: `${fault} on host ${member.on.connection.host.label} failed (exit ${result.code}): ${result.stderr || "no output"}`,
+      hint: denied ? "iptables needs root (or CAP_NET_ADMIN) on the host: connect as root" : "check iptables on the host; the fault was rolled back",
+      cluster: this.cluster,
+      node: member.name,
+    });
+  }
+}
