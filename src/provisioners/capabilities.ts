@@ -89,20 +89,20 @@ export const CAPABILITIES: Record<ProvisionerKind, CapabilityTable> = {
     partition: { mechanism: "iptables chains of the run in each host's INPUT, over ssh", needs: "root and iptables on the hosts, one node per host" },
     loss: { mechanism: "iptables `statistic` in each host's INPUT, over ssh", needs: "root and iptables on the hosts, one node per host" },
     bandwidth: {
-      missing: 'provisioner "ssh" does not shape a host\'s interface yet: a tbf there would slow everything the host sends, its SSH sessions included',
-      hint: "use the fault proxy's bandwidth toxic on the test's links (links: \"clients\"), or provisioner netns",
+      mechanism: "`tbf` qdisc on the host's interface towards its peers, over ssh (everything the host sends, its SSH sessions too)",
+      needs: "root and iproute2 on the hosts, one node per host",
     },
     "peer-toxics": {
       missing: 'nodes of provisioner "ssh" dial each other directly, with no proxy on the link',
       hint: 'use links: "clients" for the test\'s links',
     },
     clock: {
-      missing: "provisioner \"ssh\" does not move hosts' clocks yet (libfaketime's control file would live on each host)",
-      hint: 'use provisioner "process" or "netns" for clock faults',
+      mechanism: "the host's libfaketime preloaded, its control file in the run's folder there",
+      needs: "`clock: true` in the spec, libfaketime on the hosts",
     },
     disk: {
-      missing: 'provisioner "ssh" does not make hosts\' disks read-only or full yet',
-      hint: 'use provisioner "process", "netns" or "docker" for disk faults; disk corrupt works on stopped nodes only where their files are local',
+      mechanism: "read-only bind mount on the host, over ssh; full: ballast on the cluster's `disk: { size }` tmpfs, mounted on each host",
+      needs: "root on the hosts",
     },
     limits: { mechanism: "prlimit on the node's process, over ssh (soft limit)", needs: "prlimit (util-linux) on the host" },
   },

@@ -15,6 +15,8 @@ import { type SshMember, type SshRunHost } from "./ssh/ssh-member";
 import { SshNetwork } from "./ssh/ssh-network";
 import { resolveSshOptions, type ResolvedSshHost, type SshOptions } from "../cluster/ssh-options";
 import { sshLimits } from "./ssh/ssh-limits";
+import { sshDisk } from "./ssh/ssh-disk";
+import { SshClock } from "./ssh/ssh-clock";
 
 /** Ports of the k-th node on one host: the netns numbering, shifted by 100 per node. */
 const PORTS_PER_NODE = 100;
@@ -40,16 +42,35 @@ export class SshProvisioner implements Provisioner {
   readonly hostFilesystem = false;
   private prepared?: Prepared;
   readonly controls: HostControls;
+  private readonly clock?: SshClock;
 
   constructor(private readonly spec?: ClusterSpec) {
+    this.clock = spec?.clock
+      ? new SshClock(
+          () => this.prepared?.context.cluster,
+          (name) => this.memberOf(name),
+        )
+      : undefined;
     this.controls = {
+      clock: this.clock,
       network: {
         partition: (grudge) => this.requirePrepared().network.partition(grudge),
         loss: (targets, probability) => this.requirePrepared().network.loss(targets, probability),
+        bandwidth: (targets, rateKBps) => this.requirePrepared().network.bandwidth(targets, rateKBps),
+      },
+      disk: {
+        readonly: (node) => sshDisk(this.requirePrepared().context.cluster, (name) => this.memberOf(name), !!spec?.disk?.size).readonly(node),
+        fill: (node) => sshDisk(this.requirePrepared().context.cluster, (name) => this.memberOf(name), !!spec?.disk?.size).fill(node),
       },
       limits: { lower: (nodes, limits) => sshLimits(this.requirePrepared().context.cluster, (name) => this.memberOf(name)).lower(nodes, limits) },
       signals: { kill: "signal over ssh", pause: "SIGSTOP/SIGCONT over ssh" },
-      unsupported: (capability: Capability) => unsupportedFrom("ssh", capability),
+      unsupported: (capability: Capability) =>
+        capability === "clock" && !spec?.clock
+          ? {
+              message: "clock faults need the cluster to preload libfaketime, and this cluster does not declare clock: true",
+              hint: "add clock: true to its defineCluster spec (needs libfaketime on the hosts)",
+            }
+          : unsupportedFrom("ssh", capability),
     };
   }
 
@@ -125,6 +146,7 @@ export class SshProvisioner implements Provisioner {
         dir,
         mark,
         nodes.map((n) => `${dir}/${n}`),
+        this.spec?.disk?.size,
       );
       const address = host.address ?? (isIP(host.host) ? host.host : (await lookup(host.host, { family: 4 })).address);
       return { connection, dir, address, facts, guardian, pendingChains: [] };
@@ -134,8 +156,14 @@ export class SshProvisioner implements Provisioner {
     }
   }
 
-  private async startGuardian(connection: SshHostConnection, dir: string, mark: string, dataDirs: string[]): Promise<ClientChannel> {
-    const channel = await connection.open(`exec sh -c ${shellQuote(guardianScript(dir, mark, dataDirs))}`);
+  private async startGuardian(
+    connection: SshHostConnection,
+    dir: string,
+    mark: string,
+    dataDirs: string[],
+    tmpfsSize: string | undefined,
+  ): Promise<ClientChannel> {
+    const channel = await connection.open(`exec sh -c ${shellQuote(guardianScript(dir, mark, dataDirs, tmpfsSize))}`);
     await new Promise<void>((resolve, reject) => {
       let out = "";
       const onData = (chunk: Buffer): void => {
@@ -146,17 +174,27 @@ export class SshProvisioner implements Provisioner {
         }
       };
       channel.on("data", onData);
-      channel.once("exit", (code: number | null) =>
-        reject(
-          connection.failure(
-            `could not take the run's lease in ${dir} (exit ${code})`,
-            "check that the user can write under ssh.dir and that flock works there",
-          ),
-        ),
-      );
+      channel.once("exit", (code: number | null) => reject(this.guardianFailure(connection, dir, code)));
       channel.once("close", () => reject(connection.failure("the guardian session closed before it started", "check the host's sshd log")));
     });
     return channel;
+  }
+
+  private guardianFailure(connection: SshHostConnection, dir: string, code: number | null): FaultlineError {
+    if (code === 95)
+      return new FaultlineError({
+        code: "FAULTLINE_PERMISSION",
+        message: `disk: { size } mounts a tmpfs on each data dir, and host ${connection.host.label} refused the mount`,
+        hint: "connect as root, or drop the disk option (full-disk faults then report unsupported)",
+        cluster: this.requirePrepared().context.cluster,
+        option: "disk.size",
+      });
+    const what =
+      code === 92 ? "another run holds that folder's lease" : code === 94 ? "the nodes' data dirs could not be made" : "the run's folder could not be made";
+    return connection.failure(
+      `could not start the run's guardian in ${dir} (exit ${code}): ${what}`,
+      "check that the user can write under ssh.dir, and that flock works there",
+    );
   }
 
   async launch(slot: NodeSlot, spec: LaunchSpec): Promise<NodeProcess> {
@@ -173,7 +211,9 @@ export class SshProvisioner implements Provisioner {
         option: "command",
       });
     }
-    const channel = await connection.open(launchScript({ dir, mark, cwd: spec.cwd, argv: spec.argv, env: spec.nodeEnv ?? {} }));
+    const clockFile = this.clock?.pendingFile(slot.name);
+    const channel = await connection.open(launchScript({ dir, mark, cwd: spec.cwd, argv: spec.argv, env: spec.nodeEnv ?? {}, clockFile }));
+    let blocker: string | undefined;
     let status: ExitStatus | undefined;
     const exited = new Promise<ExitStatus>((resolve) => {
       channel.on("exit", (code: number | null, signal?: string) => {
@@ -210,6 +250,7 @@ export class SshProvisioner implements Provisioner {
           const found = /^faultline-pid (\d+)$/.exec(line);
           if (found) {
             known = true;
+            if (clockFile) this.clock?.noteBlocker(spec.argv[0]!, blocker);
             if (head) spec.onOutput(Buffer.from(head, "latin1"), "stdout");
             resolve(Number(found[1]));
             return;
@@ -219,7 +260,9 @@ export class SshProvisioner implements Provisioner {
             reject(this.launchFailure(line, slot.name, spec, member));
             return;
           }
-          spec.onOutput(Buffer.from(`${line}\n`, "latin1"), "stdout");
+          const blocked = /^faultline-clock-blocked (.*)$/.exec(line);
+          if (blocked) blocker = blocked[1];
+          else spec.onOutput(Buffer.from(`${line}\n`, "latin1"), "stdout");
         }
       };
       channel.on("data", onData);

@@ -84,7 +84,8 @@ export async function provisionCluster(spec: ClusterSpec, options: ProvisionOpti
       subnet: spec.network?.subnet,
       nodes: resolved.map((node, index) => ({ name: node.name, index, docker: node.spec.docker })),
     });
-    if (spec.disk) for (const slot of slots) unmounts.push(mountSizedDataDir(slot.dataDir, spec.disk.size, run, name, slot.name));
+    // On ssh the data dirs are on the hosts, whose provisioner mounts them there.
+    if (spec.disk && provisioner.kind !== "ssh") for (const slot of slots) unmounts.push(mountSizedDataDir(slot.dataDir, spec.disk.size, run, name, slot.name));
     const byName = new Map(resolved.map((node) => [node.name, node]));
     for (const slot of slots) {
       const node = byName.get(slot.name)!;

@@ -4,7 +4,6 @@
  * can be created or appended, how many descriptors they can open.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { probes } from "../../src/cluster/probes";
 import { provisionCluster } from "../../src/wiring/start-cluster";
@@ -19,42 +18,9 @@ import { netnsProblem } from "../../src/provisioners/netns/capabilities";
 import { which } from "../../src/common/which";
 import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
 import { requireOrSkip } from "../helpers/requirements";
+import { PROBE, ask } from "../helpers/probe-node";
 
 jest.setTimeout(30_000);
-
-/** argv: host, port, data dir. Answers every request with JSON, errors as `{ code }`. */
-const PROBE = `
-const http = require("node:http"), fs = require("node:fs"), path = require("node:path");
-const [host, port, dir] = process.argv.slice(1);
-const attempt = (fn) => { try { return { ok: true, ...fn() }; } catch (e) { return { ok: false, code: e.code }; } };
-const routes = {
-  "/time": () => ({ now: Date.now() }),
-  "/create": (q) => attempt(() => fs.writeFileSync(q.get("relative") ? q.get("name") : path.join(dir, q.get("name")), "x")),
-  "/append": (q) => attempt(() => fs.appendFileSync(path.join(dir, "log"), Buffer.alloc(Number(q.get("bytes"))))),
-  "/open": (q) => { const fds = []; const r = attempt(() => { while (fds.length < Number(q.get("n"))) fds.push(fs.openSync("/dev/null", "r")); }); fds.forEach((fd) => fs.closeSync(fd)); return { ...r, opened: fds.length }; },
-};
-http.createServer((req, res) => {
-  const url = new URL(req.url, "http://x");
-  res.end(JSON.stringify((routes[url.pathname] ?? (() => ({ ok: false, code: "ENOENT" })))(url.searchParams)));
-}).listen(Number(port), host);
-process.on("SIGTERM", () => process.exit(0));
-`;
-
-type Answer = { ok?: boolean; code?: string; now?: number; opened?: number };
-
-function ask(node: Node, path: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    // agent: false: a fresh connection each time, and no keep-alive socket left to hold Jest open.
-    const req = request(`${node.url("http", "http", { direct: true })}${path}`, { agent: false, timeout: 5000 }, (res) => {
-      let body = "";
-      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => resolve(JSON.parse(body) as Answer));
-    });
-    req.on("timeout", () => req.destroy(new Error(`GET ${path} timed out`)));
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 function probeSpec(extra: Partial<ClusterSpec> = {}): ClusterSpec {
   return {

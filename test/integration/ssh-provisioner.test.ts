@@ -12,6 +12,10 @@ import { runClean } from "../../src/cli/clean-command";
 import { runDoctor } from "../../src/cli/doctor-command";
 import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
 import { requireOrSkip } from "../helpers/requirements";
+import { PROBE, ask } from "../helpers/probe-node";
+import { probes } from "../../src/cluster/probes";
+import { recipes } from "../../src/recipes";
+import { which } from "../../src/common/which";
 import { until } from "../helpers/polling";
 import { SshHosts, sshHostsProblem } from "../helpers/ssh-hosts";
 import { fixturesDir, linkFaultline, repoRoot } from "../e2e/helpers/run-jest";
@@ -194,6 +198,76 @@ requireOrSkip("sshd hosts in namespaces (root, openssh-server)", sshHostsProblem
       expect(report).toMatch(/✗ partition: no iptables-restore/);
     } finally {
       await live.stop();
+    }
+  });
+
+  it("moves a node's clock, makes its data dir read-only and full, lowers its limits and its bandwidth, on its host", async () => {
+    const cluster = await provisionCluster(
+      {
+        nodes: 2,
+        provisioner: "ssh",
+        ssh: sshOn([0, 1]),
+        clock: true,
+        disk: { size: "4m" },
+        ports: ["http"],
+        command: ({ node }) => [process.execPath, "-e", PROBE, node.host, String(node.port("http")), node.dataDir],
+        ready: probes.http({ port: "http", path: "/time" }),
+        stop: { timeout: "2s" },
+      },
+      { name: "ssh-host-faults", run },
+    );
+    try {
+      const n1 = cluster.node("n1");
+      const skew = async (): Promise<number> => (await ask(n1, "/time")).now! - Date.now();
+      expect(Math.abs(await skew())).toBeLessThan(60_000);
+      const clocked = await cluster.inject(faults.clock({ node: "n1", offset: "-10m" }));
+      expect(await skew()).toBeLessThan(-9 * 60_000);
+      await clocked.heal();
+      expect(Math.abs(await skew())).toBeLessThan(60_000);
+
+      expect((await ask(n1, "/create?name=a")).ok).toBe(true);
+      const readonly = await cluster.inject(faults.disk({ node: "n1", mode: "readonly" }));
+      expect(await ask(n1, "/create?name=b")).toMatchObject({ ok: false, code: "EROFS" });
+      await readonly.heal();
+      expect((await ask(n1, "/create?name=b")).ok).toBe(true);
+
+      const full = await cluster.inject(faults.disk({ node: "n1", mode: "full" }));
+      expect(await ask(n1, "/append?bytes=4096")).toMatchObject({ ok: false, code: "ENOSPC" });
+      await full.heal();
+      expect((await ask(n1, "/append?bytes=4096")).ok).toBe(true);
+
+      const limited = await cluster.inject(faults.resources({ node: "n1", nofile: 64 }));
+      expect(await ask(n1, "/open?n=200")).toMatchObject({ ok: false, code: "EMFILE" });
+      await limited.heal();
+      expect(await ask(n1, "/open?n=200")).toMatchObject({ ok: true, opened: 200 });
+
+      // 150 KB at 50 KB/s takes three seconds however fast the link is; healed, a fraction of that.
+      const download = async (): Promise<number> => {
+        const started = Date.now();
+        expect((await ask(n1, "/bulk?bytes=150000")).bulk).toHaveLength(150_000);
+        return Date.now() - started;
+      };
+      const slow = await cluster.inject(faults.bandwidth({ node: "n1", rate: 50 }));
+      const limitedMs = await download();
+      expect(limitedMs).toBeGreaterThan(2000);
+      expect(readFileSync(join(cluster.node("n1").dataDir, "..", "qdiscs"), "utf8")).toMatch(/^eth0$/m);
+      await slow.heal();
+      expect(await download()).toBeLessThan(limitedMs / 3);
+    } finally {
+      await cluster.stop();
+    }
+    expect(leftovers(0)).toEqual([]);
+  });
+
+  it("refuses a clock fault on a Go program (etcd), which libfaketime cannot reach, as the host's binary shows", async () => {
+    if (!which("etcd")) throw new Error("etcd is required here (apt-get install etcd-server)");
+    const cluster = await provisionCluster({ ...recipes.etcd({ nodes: 1, provisioner: "ssh" }), ssh: sshOn([1]), clock: true }, { name: "ssh-go-clock", run });
+    try {
+      const error = await failureOf(cluster.inject(faults.clock({ node: "n1", offset: "1m" })));
+      expect(error).toMatchObject({ code: "FAULTLINE_FAULT_UNSUPPORTED" });
+      expect(error.message).toMatch(/etcd is a Go program/);
+    } finally {
+      await cluster.stop();
     }
   });
 

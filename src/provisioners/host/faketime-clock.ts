@@ -46,7 +46,7 @@ function readState(clusterDir: string, node: string): ClockState {
  * jump the clock by a minute. The rate is always written, even x1: libfaketime keeps the last
  * rate it read when a later spec leaves it out, so "+0" alone would not end a speed-up.
  */
-function faketimeSpec(fault: ClockState["fault"], started: number | undefined): string {
+export function faketimeSpec(fault: ClockState["fault"], started: number | undefined): string {
   if (!fault) return "+0 x1";
   const seconds = fault.offset + (((started ?? fault.since) - fault.since) / 1000) * (fault.rate - 1);
   const rounded = Number(seconds.toFixed(3));

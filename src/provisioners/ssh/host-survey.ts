@@ -22,7 +22,7 @@ export async function sweepHost(connection: SshHostConnection, dir: string): Pro
 export const REQUIRED_TOOLS: Record<string, string> = { flock: "util-linux", ps: "procps", awk: "mawk or gawk" };
 
 /** Per capability, what a host lacks for it (undefined: it has what it needs). */
-export function hostGaps(facts: Record<string, string>): Record<"partition" | "loss" | "limits" | "tracking", string | undefined> {
+export function hostGaps(facts: Record<string, string>): Record<"partition" | "loss" | "bandwidth" | "limits" | "tracking", string | undefined> {
   const has = (tool: string): boolean => !!facts[`tool.${tool}`];
   const missingTools = Object.keys(REQUIRED_TOOLS).filter((t) => !has(t));
   const firewall = !has("iptables-restore")
@@ -34,6 +34,12 @@ export function hostGaps(facts: Record<string, string>): Record<"partition" | "l
     tracking: missingTools.length ? `missing ${missingTools.map((t) => `${t} (${REQUIRED_TOOLS[t]})`).join(", ")}` : undefined,
     partition: firewall,
     loss: firewall,
+    bandwidth:
+      !has("tc") || !has("ip")
+        ? "no tc or ip (iproute2) on the session's PATH"
+        : facts.uid !== "0"
+          ? `tc needs root; the session runs as uid ${facts.uid}`
+          : undefined,
     limits: has("prlimit") ? undefined : "no prlimit (util-linux)",
   };
 }

@@ -5,7 +5,8 @@
  * A run keeps one directory per cluster on each host (`<base>/<run>-<token>`), holding:
  * `lease` (locked by the run's guardian while the run holds its SSH connection), `mark` (the
  * value of FAULTLINE_SSH_RUN in every node's environment), `pgids` (each node's process group)
- * and `chains` (each iptables chain the run made there). The guardian removes all of it when the
+ * `chains` (each iptables chain the run made there), `qdiscs` (each interface it shaped) and
+ * `mounts` (each mount over a data dir, unmounted newest first). The guardian removes all of it when the
  * run closes its channel or its connection drops; a sweep removes a directory whose lease nobody
  * holds (its guardian died too), and only what the directory lists and marks as its own.
  */
@@ -52,6 +53,16 @@ fl_reap() {
       fi
     done < "$d/chains"
   fi
+  if [ -f "$d/mounts" ]; then
+    tac "$d/mounts" | while read -r m; do
+      case $m in "$d"/*) umount -l "$m" 2>/dev/null && echo "unmounted $m" ;; esac
+    done
+  fi
+  if [ -f "$d/qdiscs" ]; then
+    while read -r dev; do
+      [ -n "$dev" ] && tc qdisc del dev "$dev" root 2>/dev/null && echo "removed tbf on $dev"
+    done < "$d/qdiscs"
+  fi
   rm -rf -- "$d"
 }
 `;
@@ -61,15 +72,25 @@ fl_reap() {
  * the run closing the channel, or the connection dropping (the test process killed, the network
  * gone) — and reaps the directory. It ignores hangups so a dropped connection cannot stop it.
  */
-export function guardianScript(dir: string, mark: string, dataDirs: readonly string[]): string {
+export function guardianScript(dir: string, mark: string, dataDirs: readonly string[], tmpfsSize?: string): string {
+  const tmpfs = tmpfsSize
+    ? dataDirs
+        .map(
+          (d) =>
+            `printf '%s\\n' ${shellQuote(d)} >> "$d/mounts" && mount -t tmpfs -o size=${shellQuote(tmpfsSize)},mode=0700 tmpfs ${shellQuote(d)} || fail 95`,
+        )
+        .join("\n")
+    : "";
   return `${REAP}
 trap '' HUP PIPE INT TERM
 d=${shellQuote(dir)}
 mkdir -p -m 700 "$d" || exit 90
 exec 9>"$d/lease" || exit 91
 flock -n 9 || exit 92
-printf '%s\\n' ${shellQuote(mark)} > "$d/mark" || exit 93
-mkdir -p -m 700 ${shellLine(dataDirs)} || exit 94
+fail() { exec > /dev/null 2>&1; fl_reap "$d"; exit "$1"; }
+printf '%s\\n' ${shellQuote(mark)} > "$d/mark" || fail 93
+mkdir -p -m 700 ${shellLine(dataDirs)} || fail 94
+${tmpfs}
 echo ready
 cat > /dev/null
 exec > /dev/null 2>&1
@@ -100,8 +121,16 @@ exit 0
  * and session): the shell records its pid as the node's group, prints `faultline-pid <pid>`, and
  * execs the program in its place, so the channel's exit status and signal are the node's.
  */
-export function launchScript(options: { dir: string; mark: string; cwd: string; argv: readonly string[]; env: Readonly<Record<string, string>> }): string {
-  const { dir, mark, cwd, argv, env } = options;
+export function launchScript(options: {
+  dir: string;
+  mark: string;
+  cwd: string;
+  argv: readonly string[];
+  env: Readonly<Record<string, string>>;
+  /** libfaketime's control file, written before the node starts; also asks whether the program's clock can be moved at all. */
+  clockFile?: [string, string];
+}): string {
+  const { dir, mark, cwd, argv, env, clockFile } = options;
   const program = argv[0]!;
   const assignments = Object.entries({ ...env, FAULTLINE_SSH_RUN: mark })
     .filter(([key]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
@@ -110,6 +139,13 @@ export function launchScript(options: { dir: string; mark: string; cwd: string; 
     `[ -f ${shellQuote(`${dir}/mark`)} ] || { echo 'faultline-gone'; exit 125; }`,
     `cd ${shellQuote(cwd)} 2>/dev/null || { echo 'faultline-nocwd'; exit 126; }`,
     `command -v ${shellQuote(program)} >/dev/null 2>&1 || { echo 'faultline-missing'; exit 127; }`,
+    ...(clockFile
+      ? [
+          `printf '%s' ${shellQuote(clockFile[1])} > ${shellQuote(clockFile[0])} || exit 125`,
+          // Go programs and static binaries read the clock without libc, where libfaketime cannot reach.
+          `p=$(command -v ${shellQuote(program)}); if head -c 4 "$p" | grep -q ELF; then if grep -qa -e 'Go build ID' -e '.gopclntab' -e 'go.buildinfo' "$p"; then echo "faultline-clock-blocked $p is a Go program, which reads the clock through the vDSO without libc"; elif ! grep -qa 'ld-linux' "$p"; then echo "faultline-clock-blocked $p is statically linked"; fi; fi`,
+        ]
+      : []),
     `echo $$ >> ${shellQuote(`${dir}/pgids`)} || exit 125`,
     `echo "faultline-pid $$"`,
     `exec env ${assignments.join(" ")} ${shellLine(argv)}`,
@@ -134,6 +170,7 @@ for t in flock ps awk iptables iptables-restore tc prlimit ip; do
   if command -v "$t" >/dev/null 2>&1; then echo "tool.$t=$(command -v "$t")"; else echo "tool.$t="; fi
 done
 echo "uid=$(id -u)"
+echo "client=\${SSH_CONNECTION%% *}"
 echo "kernel=$(uname -sr)"
 for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 /usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1; do [ -f "$f" ] && echo "faketime=$f"; done
 exit 0

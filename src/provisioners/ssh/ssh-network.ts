@@ -7,6 +7,7 @@ import { ChainNames } from "../firewall/chain-names";
 import type { CommandResult } from "../firewall/command-result";
 import { lossPlan, partitionPlan, type DropRule } from "../firewall/drop-plans";
 import { SerialQueues } from "../firewall/serial-queues";
+import { BandwidthLimits } from "../firewall/bandwidth-limits";
 import { shellQuote } from "./remote-scripts";
 import { hostTool, type SshMember, type SshRunHost } from "./ssh-member";
 import { hostGaps } from "./host-survey";
@@ -19,6 +20,10 @@ import { hostGaps } from "./host-survey";
  */
 export class SshNetwork implements NetworkControl {
   private readonly firewall: ChainFirewall<SshMember>;
+  private readonly queues = new SerialQueues();
+  private readonly limits: BandwidthLimits;
+  /** The interface each host reaches its peers through, once asked. */
+  private readonly devices = new Map<SshRunHost, Promise<string>>();
 
   constructor(
     private readonly cluster: string,
@@ -28,7 +33,7 @@ export class SshNetwork implements NetworkControl {
     this.firewall = new ChainFirewall<SshMember>({
       names: new ChainNames(prefix),
       // One transaction at a time per node, which is per host: network faults refuse shared hosts.
-      queues: new SerialQueues(),
+      queues: this.queues,
       host: {
         restore: (member, script) => this.restore(member.on, script),
         register: (member, chain) => {
@@ -38,6 +43,64 @@ export class SshNetwork implements NetworkControl {
         failure: (what, member, result) => this.failure(what, member, result),
       },
     });
+    this.limits = new BandwidthLimits({ cluster, queues: this.queues, shape: (node, qdisc, current) => this.shape(this.member(node), qdisc, current) });
+  }
+
+  async bandwidth(targets: readonly Node[], rateKBps: number): Promise<Applied> {
+    const chosen = targets.map((t) => this.member(t.name));
+    for (const member of chosen) {
+      const shared = this.members.find((m) => m !== member && m.on === member.on);
+      if (shared) throw this.sharedHost("bandwidth limit", member, shared);
+      const gap = hostGaps(member.on.facts).bandwidth;
+      if (gap)
+        throw new FaultlineError({
+          code: "FAULTLINE_FAULT_UNSUPPORTED",
+          message: `a bandwidth limit needs tc and ip as root on host ${member.on.connection.host.label}, and its probe found ${gap}`,
+          hint: "install iproute2 on the host and connect as root",
+          cluster: this.cluster,
+          node: member.name,
+        });
+    }
+    return {
+      mechanism: "tc tbf over ssh",
+      detail: "on the host's interface towards its peers: everything the host sends is limited, its SSH sessions too",
+      undo: await this.limits.limit(
+        chosen.map((m) => m.name),
+        rateKBps,
+      ),
+    };
+  }
+
+  /** Puts, replaces or removes the host's root tbf on the interface towards its peers (see BandwidthLimits), listed in the run's folder for the guardian. */
+  private async shape(member: SshMember, qdisc: string[] | undefined, current: string[] | undefined): Promise<void> {
+    const host = member.on;
+    const dev = await this.device(member);
+    const tc = shellQuote(hostTool(host, "tc")!);
+    const list = shellQuote(`${host.dir}/qdiscs`);
+    const command =
+      qdisc === undefined
+        ? `${tc} qdisc del dev ${shellQuote(dev)} root && sed -i ${shellQuote(`/^${dev}$/d`)} ${list}`
+        : current === undefined
+          ? `printf '%s\\n' ${shellQuote(dev)} >> ${list} && ${tc} qdisc add dev ${shellQuote(dev)} root ${qdisc.map(shellQuote).join(" ")}`
+          : `${tc} qdisc replace dev ${shellQuote(dev)} root ${qdisc.map(shellQuote).join(" ")}`;
+    const result = await host.connection.exec(command).catch((error: Error) => ({ code: null, stderr: error.message }));
+    if (result.code !== 0) throw this.failure("bandwidth", member, result);
+  }
+
+  /** The interface the host's route to a peer (or, alone, to the test's machine) goes through. */
+  private device(member: SshMember): Promise<string> {
+    let found = this.devices.get(member.on);
+    if (!found) {
+      const peer = this.members.find((m) => m.on !== member.on)?.host ?? member.on.facts.client ?? "1.1.1.1";
+      found = member.on.connection.exec(`${shellQuote(hostTool(member.on, "ip")!)} -o route get ${shellQuote(peer)}`).then((result) => {
+        const dev = / dev (\S+)/.exec(result.stdout)?.[1];
+        if (result.code !== 0 || !dev) throw this.failure("bandwidth (finding the interface towards its peers)", member, result);
+        return dev;
+      });
+      this.devices.set(member.on, found);
+      found.catch(() => this.devices.delete(member.on));
+    }
+    return found;
   }
 
   async partition(grudge: Grudge): Promise<Applied> {
@@ -61,15 +124,7 @@ export class SshNetwork implements NetworkControl {
   private checkPlan(plan: ReadonlyMap<SshMember, readonly DropRule[]>, fault: string): void {
     for (const [member, rules] of plan) {
       const shared = this.members.find((m) => m !== member && m.on === member.on);
-      if (shared && rules.length) {
-        throw new FaultlineError({
-          code: "FAULTLINE_FAULT_UNSUPPORTED",
-          message: `a ${fault} on provisioner "ssh" is made in each host's firewall, and ${member.name} shares host ${member.on.connection.host.label} with ${shared.name}`,
-          hint: "give each node its own host for network faults (list as many hosts as nodes)",
-          cluster: this.cluster,
-          node: member.name,
-        });
-      }
+      if (shared && rules.length) throw this.sharedHost(fault, member, shared);
       const gap = hostGaps(member.on.facts)[fault === "loss" ? "loss" : "partition"];
       if (gap) {
         throw new FaultlineError({
@@ -81,6 +136,16 @@ export class SshNetwork implements NetworkControl {
         });
       }
     }
+  }
+
+  private sharedHost(fault: string, member: SshMember, shared: SshMember): FaultlineError {
+    return new FaultlineError({
+      code: "FAULTLINE_FAULT_UNSUPPORTED",
+      message: `a ${fault} on provisioner "ssh" is made on each host, and ${member.name} shares host ${member.on.connection.host.label} with ${shared.name}`,
+      hint: "give each node its own host for network faults (list as many hosts as nodes)",
+      cluster: this.cluster,
+      node: member.name,
+    });
   }
 
   private member(name: string): SshMember {
