@@ -44,6 +44,17 @@ export class FaultlineCluster implements Cluster, FaultTarget {
     this.dir = options.dir;
   }
 
+  /** Node -> where it runs, for backends that say (the SSH host); undefined otherwise. */
+  get placements(): Record<string, string> | undefined {
+    const { provisioner } = this.options;
+    if (!provisioner.placement) return undefined;
+    const entries = this.nodes.flatMap((node) => {
+      const where = provisioner.placement!(node.name);
+      return where ? [[node.name, where] as const] : [];
+    });
+    return entries.length ? Object.fromEntries(entries) : undefined;
+  }
+
   get provisioner(): ProvisionerKind {
     return this.options.provisioner.kind;
   }

@@ -64,6 +64,8 @@ export interface Provisioner {
   peerAddress(from: NodeSlot, to: NodeSlot, port: string): string;
   /** What faults can ask of this backend (after `prepare`). */
   readonly controls: HostControls;
+  /** Where a node runs, when it is worth saying (the SSH host), for the report. */
+  placement?(node: string): string | undefined;
   /** Removes everything `prepare` made. Idempotent. */
   dispose(): Promise<void>;
 }

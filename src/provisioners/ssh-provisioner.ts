@@ -328,6 +328,11 @@ export class SshProvisioner implements Provisioner {
     return `${target.host}:${number}`;
   }
 
+  placement(node: string): string | undefined {
+    const member = this.prepared?.members.find((m) => m.name === node);
+    return member && `${member.on.connection.host.label} (${member.host})`;
+  }
+
   async idle(): Promise<void> {
     await this.prepared?.network?.idle();
   }

@@ -26,6 +26,8 @@ export interface HistoryArtifactInput {
 export interface ClusterArtifactInput {
   name: string;
   provisioner: string;
+  /** Node -> where it runs (an SSH host), when the backend says. */
+  placements?: Record<string, string>;
   timeline: TimelineJSON;
   /** The test's window on that timeline, in timeline ms (`at` values): `[from, to)`. */
   slice: { from: number; to: number };
@@ -93,6 +95,8 @@ export interface ClusterOutcome {
   name: string;
   provisioner: string;
   nodes: string[];
+  /** Node -> where it runs (an SSH host), when the backend says. */
+  placements?: Record<string, string>;
   faults: FaultSummary[];
   recoveries: RecoverySummary[];
   histories: HistoryArtifact[];

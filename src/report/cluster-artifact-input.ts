@@ -7,6 +7,8 @@ export interface ReportableCluster {
   readonly timeline: { readonly origin: number; now(): number; toJSON(): TimelineJSON };
   readonly nodes: ReadonlyArray<{ readonly name: string; readonly logs: { readonly file: string } }>;
   readonly histories: ReadonlyArray<ReportableHistory>;
+  /** Node -> where it runs (an SSH host), when the backend says. */
+  readonly placements?: Record<string, string>;
 }
 
 export interface ReportableHistory {
@@ -41,6 +43,7 @@ export function clusterArtifactInput(
   return {
     name: cluster.name,
     provisioner: cluster.provisioner,
+    ...(cluster.placements ? { placements: cluster.placements } : {}),
     timeline: cluster.timeline.toJSON(),
     // The end event is recorded just before this runs; the window is half-open, so stop just after now.
     slice: { from, to: cluster.timeline.now() + 1e-3 },

@@ -78,6 +78,7 @@ function clusterOutcome(cluster: ClusterArtifactInput, window: TimelineWindow, h
     name: cluster.name,
     provisioner: cluster.provisioner,
     nodes: window.nodes,
+    ...(cluster.placements ? { placements: cluster.placements } : {}),
     faults: summarizeFaults(window),
     recoveries: summarizeRecoveries(window.events),
     histories,

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -24,6 +24,19 @@ jest.setTimeout(90_000);
 
 /** A node that needs nothing but coreutils on its host. */
 const SLEEPERS: Omit<ClusterSpec, "nodes"> = { provisioner: "ssh", command: () => ["sleep", "600"], stop: { timeout: "2s" } };
+
+/** The first file named `name` under `dir`. */
+function findFile(dir: string, name: string): string | undefined {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isFile() && entry.name === name) return path;
+    if (entry.isDirectory()) {
+      const found = findFile(path, name);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
 
 /** Alive and not a zombie: a killed node whose session is gone waits for this machine's init to reap it. */
 function running(pid: number): boolean {
@@ -269,6 +282,31 @@ requireOrSkip("sshd hosts in namespaces (root, openssh-server)", sshHostsProblem
     } finally {
       await cluster.stop();
     }
+  });
+
+  it("through the Jest preset: the report names each node's host", () => {
+    const project = join(fixturesDir, "reaper-ssh");
+    linkFaultline(project);
+    const reportDir = mkdtempSync(join(tmpdir(), "fl-ssh-report-"));
+    try {
+      const result = spawnSync(process.execPath, [join(repoRoot, "node_modules", "jest", "bin", "jest.js"), "--runInBand", "placed"], {
+        cwd: project,
+        env: { ...process.env, FAULTLINE_RUN_DIR: "", FAULTLINE_TEST_REPORT_DIR: reportDir, FAULTLINE_TEST_SSH: JSON.stringify(sshOn([0, 1, 2])) },
+        encoding: "utf8",
+      });
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: expect.stringContaining("1 passed") });
+      const outcome = findFile(reportDir, "outcome.json");
+      const placements = (JSON.parse(readFileSync(outcome!, "utf8")) as { clusters: Array<{ placements?: Record<string, string> }> }).clusters[0]?.placements;
+      expect(placements).toEqual({
+        n1: `root@${hosts.hosts[0]!.host} (${hosts.hosts[0]!.host})`,
+        n2: `root@${hosts.hosts[1]!.host} (${hosts.hosts[1]!.host})`,
+        n3: `root@${hosts.hosts[2]!.host} (${hosts.hosts[2]!.host})`,
+      });
+      expect(readFileSync(findFile(reportDir, "index.html")!, "utf8")).toContain(`n1 on root@${hosts.hosts[0]!.host}`);
+    } finally {
+      rmSync(reportDir, { recursive: true, force: true });
+    }
+    for (const i of [0, 1, 2]) expect(leftovers(i)).toEqual([]);
   });
 
   it("when the test process is SIGKILLed, the hosts remove its nodes, chains and folders at once", async () => {

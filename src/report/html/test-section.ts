@@ -88,6 +88,11 @@ function clusterBlock(test: LoadedTest, cluster: ClusterOutcome, id: string): st
   return [
     `<section class="cluster" data-cluster="${escapeHtml(cluster.name)}">`,
     `<h4>cluster <strong>${escapeHtml(cluster.name)}</strong> <span class="dim">${escapeHtml(cluster.provisioner)} · ${cluster.nodes.length} nodes · <a href="${escapeHtml(`${test.dir}/timeline.json`)}">timeline.json</a></span></h4>`,
+    cluster.placements
+      ? `<p class="dim placements">${Object.entries(cluster.placements)
+          .map(([node, where]) => `${escapeHtml(node)} on ${escapeHtml(where)}`)
+          .join(" · ")}</p>`
+      : "",
     faultTable(cluster.faults, window.from),
     recoveryList(cluster),
     `<div class="chart">${timeline}</div>`,
