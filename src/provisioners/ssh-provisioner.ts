@@ -214,10 +214,14 @@ export class SshProvisioner implements Provisioner {
     const clockFile = this.clock?.pendingFile(slot.name);
     const channel = await connection.open(launchScript({ dir, mark, cwd: spec.cwd, argv: spec.argv, env: spec.nodeEnv ?? {}, clockFile }));
     let blocker: string | undefined;
+    let start = "";
     let status: ExitStatus | undefined;
     const exited = new Promise<ExitStatus>((resolve) => {
+      // The node's exit, as sshd reports it — not the channel's close, which waits for every
+      // holder of the session's pipes (a child the node forked, as Redis does to sync a replica).
       channel.on("exit", (code: number | null, signal?: string) => {
         status = { code: signal ? null : code, signal: signal ? ((signal.startsWith("SIG") ? signal : `SIG${signal}`) as NodeJS.Signals) : null };
+        resolve(status);
       });
       channel.on("close", () => {
         if (!status)
@@ -247,11 +251,12 @@ export class SshProvisioner implements Provisioner {
           if (end < 0) return;
           const line = head.slice(0, end);
           head = head.slice(end + 1);
-          const found = /^faultline-pid (\d+)$/.exec(line);
+          const found = /^faultline-pid (\d+) (\d+)$/.exec(line);
           if (found) {
             known = true;
             if (clockFile) this.clock?.noteBlocker(spec.argv[0]!, blocker);
             if (head) spec.onOutput(Buffer.from(head, "latin1"), "stdout");
+            start = found[2]!;
             resolve(Number(found[1]));
             return;
           }
@@ -275,9 +280,9 @@ export class SshProvisioner implements Provisioner {
     return {
       pid,
       exited,
-      signal: (signal) => run(signalScript(pid, signal, mark)),
-      pause: () => run(signalScript(pid, "SIGSTOP", mark)),
-      resume: () => run(signalScript(pid, "SIGCONT", mark)),
+      signal: (signal) => run(signalScript(pid, start, signal, mark)),
+      pause: () => run(signalScript(pid, start, "SIGSTOP", mark)),
+      resume: () => run(signalScript(pid, start, "SIGCONT", mark)),
       release: async () => {
         if (!connection.lost) await connection.exec(releaseScript(pid, mark)).catch(() => undefined);
       },

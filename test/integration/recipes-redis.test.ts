@@ -8,11 +8,15 @@ import { redisCommand, type RespValue } from "../../src/recipes/resp-client";
 import { requireOrSkip } from "../helpers/requirements";
 import { eventually, listeningAddresses } from "./recipes-helpers";
 import { startedCluster } from "./started-cluster";
+import { provisionCluster } from "../../src/wiring/start-cluster";
+import { beginRun, endRun, type RunContext } from "../../src/reaper/run-context";
+import { SshHosts, sshHostsProblem } from "../helpers/ssh-hosts";
 
 jest.setTimeout(90_000);
 
 const redisProblem = (): string | undefined => ["redis-server", "redis-sentinel"].filter((b) => !which(b)).map((b) => `${b} is not on PATH`)[0];
 const describeRedis = requireOrSkip("redis-server and redis-sentinel (apt-get install redis-server redis-sentinel)", redisProblem);
+const describeRedisSsh = requireOrSkip("redis-server, redis-sentinel and sshd hosts in namespaces", () => redisProblem() ?? sshHostsProblem());
 const describeRedisNetns = requireOrSkip("redis-server, redis-sentinel and netns (root)", () => redisProblem() ?? netnsProblem());
 
 /** One command to `node` on the test's own link (direct: no fault proxy in between). */
@@ -84,18 +88,12 @@ function behavesLikeRedis(get: () => FaultlineCluster): void {
   });
 }
 
-describeRedis("recipes.redis on provisioner process", () => {
-  const get = startedCluster(recipes.redis({ replicas: 2, sentinels: 3 }), "redis");
-  behavesLikeRedis(get);
-});
-
-describeRedisNetns("recipes.redis on provisioner netns", () => {
-  const get = startedCluster(recipes.redis({ replicas: 2, sentinels: 3, provisioner: "netns" }), "redis-ns");
-  behavesLikeRedis(get);
-
-  // Isolating the primary leaves the replicas and every sentinel on the majority side: they
-  // must see the primary as down and promote a replica although the primary never stopped.
-  it("isolates the primary with iptables: the sentinels promote a replica, and what the cut-off primary accepted is lost when it rejoins", async () => {
+/**
+ * Isolating the primary leaves the replicas and every sentinel on the majority side: they must
+ * see the primary as down and promote a replica although the primary never stopped.
+ */
+function isolatesThePrimary(how: string, get: () => FaultlineCluster): void {
+  it(`isolates the primary ${how}: the sentinels promote a replica, and what the cut-off primary accepted is lost when it rejoins`, async () => {
     const cluster = get();
     const before = (await cluster.leader())!;
     const fault = await cluster.inject(faults.partition({ isolate: before.name }));
@@ -117,4 +115,42 @@ describeRedisNetns("recipes.redis on provisioner netns", () => {
     expect([role, `${String(host)}:${String(port)}`]).toEqual(["slave", `${after.host}:${after.port("redis")}`]);
     expect(await ask(before, "GET", "split")).toBeNull();
   });
+}
+
+describeRedis("recipes.redis on provisioner process", () => {
+  const get = startedCluster(recipes.redis({ replicas: 2, sentinels: 3 }), "redis");
+  behavesLikeRedis(get);
+});
+
+describeRedisNetns("recipes.redis on provisioner netns", () => {
+  const get = startedCluster(recipes.redis({ replicas: 2, sentinels: 3, provisioner: "netns" }), "redis-ns");
+  behavesLikeRedis(get);
+
+  isolatesThePrimary("with iptables", get);
+});
+
+describeRedisSsh("recipes.redis on provisioner ssh (six sshd hosts in namespaces)", () => {
+  let run: RunContext;
+  let hosts: SshHosts;
+  let cluster: FaultlineCluster;
+  beforeAll(async () => {
+    run = beginRun();
+    hosts = await SshHosts.start(run, 6);
+    cluster = await provisionCluster(
+      { ...recipes.redis({ replicas: 2, sentinels: 3, provisioner: "ssh" }), ssh: hosts.sshOptions() },
+      { name: "redis-ssh", run },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    await hosts?.stop();
+    if (run) await endRun(run);
+  }, 60_000);
+
+  it("names its nodes by role, one per host, and the sentinels' primary is the leader", async () => {
+    expect(cluster.nodes.map((n) => n.host)).toEqual(hosts.hosts.map((h) => h.host));
+    expect((await cluster.leader())?.name).toBe("primary");
+  });
+
+  isolatesThePrimary("with iptables on its host", () => cluster);
 });

@@ -183,7 +183,9 @@ requireOrSkip("sshd hosts in namespaces (root, openssh-server)", sshHostsProblem
       await until(() => sleeper.pid !== undefined && existsSync(`/proc/${sleeper.pid}`), 5000);
       execFileSync("mkdir", ["-p", dead]);
       writeFileSync(join(dead, "mark"), "dead00-abcdef\n");
-      writeFileSync(join(dead, "pgids"), `${sleeper.pid}\n`);
+      // The leader's start time as the launch records it: a recycled pid would not match.
+      const start = readFileSync(`/proc/${sleeper.pid}/stat`, "utf8").split(") ")[1]!.split(" ")[19];
+      writeFileSync(join(dead, "pgids"), `${sleeper.pid} ${start}\n`);
       writeFileSync(join(dead, "chains"), "fl-dead00-abcdef-p1\n");
       expect(hosts.inHost(0, ["iptables", "-w", "-N", "fl-dead00-abcdef-p1"]).code).toBe(0);
       expect(hosts.inHost(0, ["iptables", "-w", "-I", "INPUT", "-j", "fl-dead00-abcdef-p1"]).code).toBe(0);

@@ -25,22 +25,37 @@ export function shellLine(words: readonly string[]): string {
   return words.map(shellQuote).join(" ");
 }
 
+/**
+ * `fl_ours <pgid> <start> <mark>`: whether process group <pgid> is the node the run started —
+ * its leader alive with the start time recorded at launch (field 22 of /proc/<pid>/stat, which
+ * a recycled pid cannot have), or, once the leader is gone, a member still carrying the run's
+ * mark in its environment. (The environment alone is not enough: programs that set their
+ * process title, as Redis does, write over it.)
+ */
+const OURS = `
+fl_start() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+fl_ours() {
+  if [ -d "/proc/$1" ]; then [ -n "$2" ] && [ "$(fl_start "$1")" = "$2" ]; return; fi
+  for p in $(ps -e -o pid= -o pgid= | awk -v g="$1" '$2 == g { print $1 }'); do
+    tr '\\0' '\\n' < "/proc/$p/environ" 2>/dev/null | grep -qxF "FAULTLINE_SSH_RUN=$3" && return 0
+  done
+  return 1
+}
+`;
+
 /** Removes one run directory's processes, chains and files: `fl_reap <dir>`. */
-const REAP = `
+const REAP = `${OURS}
 fl_reap() {
   d=$1
   [ -d "$d" ] || return 0
   mark=$(cat "$d/mark" 2>/dev/null)
   if [ -n "$mark" ] && [ -f "$d/pgids" ]; then
-    while read -r g; do
+    while read -r g start; do
       case $g in ''|*[!0-9]*) continue ;; esac
-      for p in $(ps -e -o pid= -o pgid= | awk -v g="$g" '$2 == g { print $1 }'); do
-        if tr '\\0' '\\n' < "/proc/$p/environ" 2>/dev/null | grep -qxF "FAULTLINE_SSH_RUN=$mark"; then
-          kill -KILL "-$g" 2>/dev/null
-          echo "killed process group $g"
-          break
-        fi
-      done
+      if fl_ours "$g" "$start" "$mark"; then
+        kill -KILL "-$g" 2>/dev/null
+        echo "killed process group $g"
+      fi
     done < "$d/pgids"
   fi
   if [ -f "$d/chains" ]; then
@@ -118,7 +133,8 @@ exit 0
 
 /**
  * Starts a node in the exec channel's own session (sshd makes each session its own process group
- * and session): the shell records its pid as the node's group, prints `faultline-pid <pid>`, and
+ * and session): the shell records its pid and start time as the node's group, prints
+ * `faultline-pid <pid> <start>`, and
  * execs the program in its place, so the channel's exit status and signal are the node's.
  */
 export function launchScript(options: {
@@ -146,22 +162,23 @@ export function launchScript(options: {
           `p=$(command -v ${shellQuote(program)}); if head -c 4 "$p" | grep -q ELF; then if grep -qa -e 'Go build ID' -e '.gopclntab' -e 'go.buildinfo' "$p"; then echo "faultline-clock-blocked $p is a Go program, which reads the clock through the vDSO without libc"; elif ! grep -qa 'ld-linux' "$p"; then echo "faultline-clock-blocked $p is statically linked"; fi; fi`,
         ]
       : []),
-    `echo $$ >> ${shellQuote(`${dir}/pgids`)} || exit 125`,
-    `echo "faultline-pid $$"`,
+    `start=$(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f20)`,
+    `echo "$$ $start" >> ${shellQuote(`${dir}/pgids`)} || exit 125`,
+    `echo "faultline-pid $$ $start"`,
     `exec env ${assignments.join(" ")} ${shellLine(argv)}`,
   ].join("\n");
 }
 
-/** Signals a node's process group, if its leader still carries the run's mark. */
-export function signalScript(pgid: number, signal: string, mark: string): string {
-  return `if tr '\\0' '\\n' < /proc/${pgid}/environ 2>/dev/null | grep -qxF ${shellQuote(`FAULTLINE_SSH_RUN=${mark}`)}; then kill -${signal.replace(/^SIG/, "")} -${pgid}; else exit 3; fi`;
+/** Signals a node's process group, if it is still the node the run started (see fl_ours). */
+export function signalScript(pgid: number, start: string, signal: string, mark: string): string {
+  return `${OURS}
+if fl_ours ${pgid} ${shellQuote(start)} ${shellQuote(mark)}; then kill -${signal.replace(/^SIG/, "")} -${pgid}; else exit 3; fi`;
 }
 
 /** Kills what remains of a node's group after its leader exited (children it left behind). */
 export function releaseScript(pgid: number, mark: string): string {
-  return `for p in $(ps -e -o pid= -o pgid= | awk -v g=${pgid} '$2 == g { print $1 }'); do
-  if tr '\\0' '\\n' < "/proc/$p/environ" 2>/dev/null | grep -qxF ${shellQuote(`FAULTLINE_SSH_RUN=${mark}`)}; then kill -KILL -${pgid} 2>/dev/null; break; fi
-done; exit 0`;
+  return `${OURS}
+if fl_ours ${pgid} "" ${shellQuote(mark)}; then kill -KILL -${pgid} 2>/dev/null; fi; exit 0`;
 }
 
 /** Probes what a host offers, one `name=value` line each. */
