@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { lstatSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { tarStream, type TarEntry } from "./docker/tar-writer";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import type { ClientChannel } from "ssh2";
@@ -11,7 +14,7 @@ import { portNumbers } from "./port-numbers";
 import { guardianScript, launchScript, releaseScript, shellQuote, signalScript } from "./ssh/remote-scripts";
 import { hostGaps, probeFacts, sweepHost } from "./ssh/host-survey";
 import { SshHostConnection } from "./ssh/ssh-host";
-import { type SshMember, type SshRunHost } from "./ssh/ssh-member";
+import { hostTool, type SshMember, type SshRunHost } from "./ssh/ssh-member";
 import { SshNetwork } from "./ssh/ssh-network";
 import { resolveSshOptions, type ResolvedSshHost, type SshOptions } from "../cluster/ssh-options";
 import { sshLimits } from "./ssh/ssh-limits";
@@ -107,7 +110,11 @@ export class SshProvisioner implements Provisioner {
         const k = perHost.get(member.on) ?? 0;
         perHost.set(member.on, k + 1);
         const ports = Object.fromEntries(Object.entries(portNumbers(context.ports)).map(([name, port]) => [name, port + k * PORTS_PER_NODE]));
-        return { name: member.name, index: member.index, host: member.host, ports, dataDir: `${member.on.dir}/${member.name}` };
+        // The same path on the host as here: what the cluster's command writes into it before
+        // the node starts is uploaded there (see launch), and paths in its argv mean the same file.
+        const dataDir = join(context.dir, member.name);
+        mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+        return { name: member.name, index: member.index, host: member.host, ports, dataDir };
       });
       prepared.network = new SshNetwork(context.cluster, prepared.members, `fl-${mark}`.slice(0, 16));
       context.timeline.record({
@@ -145,11 +152,12 @@ export class SshProvisioner implements Provisioner {
         connection,
         dir,
         mark,
-        nodes.map((n) => `${dir}/${n}`),
+        nodes.map((n) => join(context.dir, n)),
         this.spec?.disk?.size,
       );
       const address = host.address ?? (isIP(host.host) ? host.host : (await lookup(host.host, { family: 4 })).address);
-      return { connection, dir, address, facts, guardian, pendingChains: [] };
+      const sharedFilesystem = readMark(dir) === mark;
+      return { connection, dir, address, facts, guardian, pendingChains: [], sharedFilesystem, uploaded: new Map() };
     } catch (error) {
       connection.close();
       throw error;
@@ -178,6 +186,43 @@ export class SshProvisioner implements Provisioner {
       channel.once("close", () => reject(connection.failure("the guardian session closed before it started", "check the host's sshd log")));
     });
     return channel;
+  }
+
+  /** Sends the host what changed in the node's data dir here since the last upload (a config the cluster's command wrote). */
+  private async upload(member: SshMember, dataDir: string): Promise<void> {
+    const { connection, uploaded } = member.on;
+    const entries: TarEntry[] = [];
+    const walk = (dir: string, relative: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        const rel = relative ? `${relative}/${entry.name}` : entry.name;
+        const stat = lstatSync(path);
+        if (entry.isDirectory()) {
+          entries.push({ type: "dir", path: rel, mode: stat.mode & 0o7777 });
+          walk(path, rel);
+        } else if (entry.isFile()) {
+          const version = `${stat.size}:${stat.mtimeMs}`;
+          if (uploaded.get(path) === version) continue;
+          uploaded.set(path, version);
+          entries.push({ type: "file", path: rel, mode: stat.mode & 0o7777, size: stat.size, source: path });
+        }
+      }
+    };
+    walk(dataDir, "");
+    if (!entries.some((e) => e.type === "file")) return;
+    if (!hostTool(member.on, "tar"))
+      throw new FaultlineError({
+        code: "FAULTLINE_REQUIREMENT_MISSING",
+        message: `the cluster's command wrote files into ${member.name}'s data dir, and host ${connection.host.label} has no tar to receive them`,
+        hint: "install tar on the host",
+        cluster: this.requirePrepared().context.cluster,
+        node: member.name,
+      });
+    const chunks: Buffer[] = [];
+    for await (const chunk of tarStream(entries)) chunks.push(chunk as Buffer);
+    const result = await connection.exec(`tar -x -f - -C ${shellQuote(dataDir)}`, Buffer.concat(chunks));
+    if (result.code !== 0)
+      throw connection.failure(`could not upload ${member.name}'s data dir files: ${result.stderr}`, "check the host's free space and tar");
   }
 
   private guardianFailure(connection: SshHostConnection, dir: string, code: number | null): FaultlineError {
@@ -211,6 +256,7 @@ export class SshProvisioner implements Provisioner {
         option: "command",
       });
     }
+    if (!member.on.sharedFilesystem) await this.upload(member, slot.dataDir);
     const clockFile = this.clock?.pendingFile(slot.name);
     const channel = await connection.open(launchScript({ dir, mark, cwd: spec.cwd, argv: spec.argv, env: spec.nodeEnv ?? {}, clockFile }));
     let blocker: string | undefined;
@@ -391,5 +437,14 @@ export class SshProvisioner implements Provisioner {
         hint: "start the cluster with startCluster()",
       });
     return this.prepared;
+  }
+}
+
+/** The mark in a run folder's `mark` file as this machine sees that path, if it sees one. */
+function readMark(dir: string): string | undefined {
+  try {
+    return readFileSync(join(dir, "mark"), "utf8").trim();
+  } catch {
+    return undefined;
   }
 }

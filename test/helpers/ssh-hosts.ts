@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { utils } from "ssh2";
 import { provisionCluster } from "../../src/wiring/start-cluster";
 import type { FaultlineCluster } from "../../src/cluster/faultline-cluster";
@@ -20,6 +20,11 @@ export function sshHostsProblem(): string | undefined {
 export interface SshHostsOptions {
   /** Hosts (by index) whose SSH sessions get a PATH without /usr/sbin and /sbin: no iptables there. */
   withoutIptables?: number[];
+  /**
+   * Hosts (by index) that do not share this machine's run files: a tmpfs of their own over the
+   * runs root and their run-files folder, as a separate machine would have.
+   */
+  privateFiles?: number[];
 }
 
 /**
@@ -80,7 +85,17 @@ export class SshHosts {
               `SetEnv HOME=${files}${options.withoutIptables?.includes(node.index) ? " PATH=/usr/bin:/bin" : ""}`,
             ].join("\n") + "\n",
           );
-          return ["/usr/sbin/sshd", "-D", "-e", "-f", config];
+          const sshd = ["/usr/sbin/sshd", "-D", "-e", "-f", config];
+          if (!options.privateFiles?.includes(node.index)) return sshd;
+          // `ip netns exec` gave the host a mount namespace of its own: mounts here stay here.
+          const own = [dirname(run.dir), `/tmp/faultline-ssh/${node.host}`];
+          return [
+            "/bin/sh",
+            "-c",
+            `for d in ${own.join(" ")}; do mkdir -p "$d" && mount -t tmpfs -o mode=0755 tmpfs "$d" || exit 1; done; exec "$@"`,
+            "sh",
+            ...sshd,
+          ];
         },
       },
       { name: "sshd-hosts", run },
@@ -106,6 +121,12 @@ export class SshHosts {
   pids(index: number): number[] {
     const ns = this.namespace(index);
     return execFileSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number);
+  }
+
+  /** Runs a command as host `index`'s sshd sees the machine: its network and its mounts. */
+  onHost(index: number, argv: string[]): { code: number | null; stdout: string; stderr: string } {
+    const result = spawnSync("nsenter", [`--target=${this.cluster.nodes[index]!.pid}`, "--mount", "--net", "--", ...argv], { encoding: "utf8" });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   }
 
   /** Runs a command in host `index`'s namespace (as the host's own shell would). */

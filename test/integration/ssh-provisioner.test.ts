@@ -61,7 +61,7 @@ requireOrSkip("sshd hosts in namespaces (root, openssh-server)", sshHostsProblem
   let hosts: SshHosts;
   beforeAll(async () => {
     run = beginRun();
-    hosts = await SshHosts.start(run, 4, { withoutIptables: [3] });
+    hosts = await SshHosts.start(run, 5, { withoutIptables: [3], privateFiles: [4] });
   });
   afterAll(async () => {
     await hosts?.stop();
@@ -265,7 +265,8 @@ requireOrSkip("sshd hosts in namespaces (root, openssh-server)", sshHostsProblem
       const slow = await cluster.inject(faults.bandwidth({ node: "n1", rate: 50 }));
       const limitedMs = await download();
       expect(limitedMs).toBeGreaterThan(2000);
-      expect(readFileSync(join(cluster.node("n1").dataDir, "..", "qdiscs"), "utf8")).toMatch(/^eth0$/m);
+      const [folder] = readdirSync(hosts.hosts[0]!.dir!);
+      expect(readFileSync(join(hosts.hosts[0]!.dir!, folder!, "qdiscs"), "utf8")).toMatch(/^eth0$/m);
       await slow.heal();
       expect(await download()).toBeLessThan(limitedMs / 3);
     } finally {
@@ -309,6 +310,34 @@ requireOrSkip("sshd hosts in namespaces (root, openssh-server)", sshHostsProblem
       rmSync(reportDir, { recursive: true, force: true });
     }
     for (const i of [0, 1, 2]) expect(leftovers(i)).toEqual([]);
+  });
+
+  it("uploads what the cluster's command writes into a data dir to a host that does not share this machine's files, and removes it there", async () => {
+    const cluster = await provisionCluster(
+      {
+        nodes: 1,
+        provisioner: "ssh",
+        ssh: sshOn([4]),
+        command: ({ node }) => {
+          writeFileSync(join(node.dataDir, "greeting.txt"), `hello from ${node.name} at ${Date.now()}`);
+          return ["sh", "-c", "cat greeting.txt; echo; exec sleep 600"];
+        },
+        stop: { timeout: "2s" },
+      },
+      { name: "ssh-upload", run },
+    );
+    const n1 = cluster.node("n1");
+    try {
+      // The host does not see this machine's copy: what it printed came over the wire.
+      expect(hosts.onHost(4, ["cat", join(n1.dataDir, "greeting.txt")]).stdout).toBe(readFileSync(join(n1.dataDir, "greeting.txt"), "utf8"));
+      const first = await n1.waitForLog(/hello from n1/, "5s");
+      await n1.restart();
+      await n1.waitForLog(new RegExp(`hello from n1 at (?!${/at (\d+)/.exec(first)![1]})`), "5s");
+    } finally {
+      await cluster.stop();
+    }
+    expect(hosts.onHost(4, ["ls", "-A", hosts.hosts[4]!.dir!]).stdout).toBe("");
+    expect(hosts.onHost(4, ["test", "-e", n1.dataDir]).code).toBe(1);
   });
 
   it("when the test process is SIGKILLed, the hosts remove its nodes, chains and folders at once", async () => {

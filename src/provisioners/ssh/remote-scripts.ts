@@ -5,8 +5,10 @@
  * A run keeps one directory per cluster on each host (`<base>/<run>-<token>`), holding:
  * `lease` (locked by the run's guardian while the run holds its SSH connection), `mark` (the
  * value of FAULTLINE_SSH_RUN in every node's environment), `pgids` (each node's process group)
- * `chains` (each iptables chain the run made there), `qdiscs` (each interface it shaped) and
- * `mounts` (each mount over a data dir, unmounted newest first). The guardian removes all of it when the
+ * `chains` (each iptables chain the run made there), `qdiscs` (each interface it shaped),
+ * `mounts` (each mount over a data dir, unmounted newest first) and `datadirs` (the nodes' data
+ * dirs: at the same paths as on the test's machine, so a path in a node's command means the same
+ * file on both). The guardian removes all of it when the
  * run closes its channel or its connection drops; a sweep removes a directory whose lease nobody
  * holds (its guardian died too), and only what the directory lists and marks as its own.
  */
@@ -73,6 +75,11 @@ fl_reap() {
       case $m in "$d"/*) umount -l "$m" 2>/dev/null && echo "unmounted $m" ;; esac
     done
   fi
+  if [ -f "$d/datadirs" ]; then
+    while read -r x; do
+      case $x in /*/*/*) rm -rf -- "$x" && rmdir "\${x%/*}" "\${x%/*/*}" 2>/dev/null ;; esac
+    done < "$d/datadirs"
+  fi
   if [ -f "$d/qdiscs" ]; then
     while read -r dev; do
       [ -n "$dev" ] && tc qdisc del dev "$dev" root 2>/dev/null && echo "removed tbf on $dev"
@@ -104,6 +111,7 @@ exec 9>"$d/lease" || exit 91
 flock -n 9 || exit 92
 fail() { exec > /dev/null 2>&1; fl_reap "$d"; exit "$1"; }
 printf '%s\\n' ${shellQuote(mark)} > "$d/mark" || fail 93
+printf '%s\\n' ${shellLine(dataDirs)} >> "$d/datadirs" || fail 94
 mkdir -p -m 700 ${shellLine(dataDirs)} || fail 94
 ${tmpfs}
 echo ready
@@ -183,7 +191,7 @@ if fl_ours ${pgid} "" ${shellQuote(mark)}; then kill -KILL -${pgid} 2>/dev/null;
 
 /** Probes what a host offers, one `name=value` line each. */
 export const PROBE_SCRIPT = `
-for t in flock ps awk iptables iptables-restore tc prlimit ip; do
+for t in flock ps awk tar iptables iptables-restore tc prlimit ip; do
   if command -v "$t" >/dev/null 2>&1; then echo "tool.$t=$(command -v "$t")"; else echo "tool.$t="; fi
 done
 echo "uid=$(id -u)"

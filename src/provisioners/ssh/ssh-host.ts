@@ -53,7 +53,7 @@ export class SshHostConnection {
   }
 
   /** Runs a short command; resolves with its exit code and output. */
-  async exec(command: string, stdin?: string): Promise<ExecResult> {
+  async exec(command: string, stdin?: string | Buffer): Promise<ExecResult> {
     const channel = await this.open(command);
     return new Promise((resolve) => {
       const out: Buffer[] = [];

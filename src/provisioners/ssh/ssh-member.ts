@@ -13,6 +13,10 @@ export interface SshRunHost {
   guardian: ClientChannel;
   /** Chains made since the last command on this host, to be listed in its directory first. */
   pendingChains: string[];
+  /** Whether the host sees this machine's files at the same paths (an NFS home, the project's namespace hosts): then nothing needs uploading. */
+  sharedFilesystem: boolean;
+  /** Local data-dir file -> the size and mtime last uploaded. */
+  uploaded: Map<string, string>;
 }
 
 /** A node as the ssh provisioner places it. */
