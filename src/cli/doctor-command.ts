@@ -120,6 +120,9 @@ async function sshHostsReport(options: SshOptions, out: NodeJS.WritableStream): 
       for (const [label, gap] of [
         ["partition", gaps.partition],
         ["packet loss", gaps.loss],
+        ["bandwidth", gaps.bandwidth],
+        ["clock skew (clock: true)", facts.faketime ? undefined : "no libfaketime (apt-get install libfaketime)"],
+        ["disk readonly / full", facts.uid === "0" ? undefined : `mounts need root; the session runs as uid ${facts.uid ?? "?"}`],
         ["resource limits", gaps.limits],
       ] as const)
         out.write(`      ${gap ? "✗" : "✓"} ${label}${gap ? `: ${gap}` : ""}\n`);

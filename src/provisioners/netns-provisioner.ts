@@ -8,7 +8,7 @@ import type { HostControls } from "../cluster/controls";
 import { hostControls } from "./host/host-controls";
 import { spawnGroup } from "./spawn-group";
 import { which } from "../common/which";
-import { portNumbers } from "./port-numbers";
+import { directPeerAddress, portNumbers } from "./port-numbers";
 import { checkRequirements } from "./netns/capabilities";
 import { hostBatch, namespaceBatch, runCommand, type CommandResult, type Tools } from "./netns/ip-commands";
 import { forwardRuleSpec } from "./netns/forward-rule";
@@ -175,20 +175,7 @@ export class NetnsProvisioner implements Provisioner {
 
   peerAddress(from: NodeSlot, to: NodeSlot, port: string): string {
     const { context, slots } = this.requirePrepared();
-    // Callers may pass slots rebuilt from public nodes (without ports): answer from ours.
-    const target = slots.find((s) => s.name === to.name) ?? to;
-    const number = target.ports[port];
-    if (number === undefined) {
-      throw new FaultlineError({
-        code: "FAULTLINE_INVALID_OPTION",
-        message: `no port named "${port}"; the cluster declares ports ${JSON.stringify(context.ports)}`,
-        hint: "name the port in the cluster's `ports` list",
-        cluster: context.cluster,
-        node: from.name,
-        option: "ports",
-      });
-    }
-    return `${target.host}:${number}`;
+    return directPeerAddress(slots, from, to, port, context);
   }
 
   /** Resolves when background removal of healed faults' firewall chains is done. */

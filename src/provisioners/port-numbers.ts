@@ -1,4 +1,6 @@
+import { FaultlineError } from "../common/errors";
 import { isNumberedPort } from "../cluster/node-specs";
+import type { NodeSlot } from "../cluster/provisioner";
 
 /** Where ports are numbered from on backends that give each node its own address. */
 export const FIRST_PORT = 10_000;
@@ -27,4 +29,30 @@ export function portNumbers(names: readonly string[]): Record<string, number> {
     out[name] = next++;
   }
   return out;
+}
+
+/**
+ * `to`'s own address and port, for backends whose nodes dial each other directly (netns, ssh).
+ * Callers may pass slots rebuilt from public nodes (without ports): the answer comes from `slots`.
+ */
+export function directPeerAddress(
+  slots: readonly NodeSlot[],
+  from: NodeSlot,
+  to: NodeSlot,
+  port: string,
+  context: { cluster: string; ports: readonly string[] },
+): string {
+  const target = slots.find((s) => s.name === to.name) ?? to;
+  const number = target.ports[port];
+  if (number === undefined) {
+    throw new FaultlineError({
+      code: "FAULTLINE_INVALID_OPTION",
+      message: `no port named "${port}"; the cluster declares ports ${JSON.stringify(context.ports)}`,
+      hint: "name the port in the cluster's `ports` list",
+      cluster: context.cluster,
+      node: from.name,
+      option: "ports",
+    });
+  }
+  return `${target.host}:${number}`;
 }

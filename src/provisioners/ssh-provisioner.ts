@@ -10,7 +10,7 @@ import type { ClusterSpec } from "../cluster/types";
 import type { Capability, HostControls } from "../cluster/controls";
 import type { ExitStatus, LaunchSpec, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "../cluster/provisioner";
 import { unsupportedFrom } from "./capabilities";
-import { portNumbers } from "./port-numbers";
+import { directPeerAddress, portNumbers } from "./port-numbers";
 import { guardianScript, launchScript, releaseScript, shellQuote, signalScript } from "./ssh/remote-scripts";
 import { hostGaps, probeFacts, sweepHost } from "./ssh/host-survey";
 import { SshHostConnection } from "./ssh/ssh-host";
@@ -364,19 +364,7 @@ export class SshProvisioner implements Provisioner {
 
   peerAddress(from: NodeSlot, to: NodeSlot, port: string): string {
     const { context, slots } = this.requirePrepared();
-    const target = slots.find((s) => s.name === to.name) ?? to;
-    const number = target.ports[port];
-    if (number === undefined) {
-      throw new FaultlineError({
-        code: "FAULTLINE_INVALID_OPTION",
-        message: `no port named "${port}"; the cluster declares ports ${JSON.stringify(context.ports)}`,
-        hint: "name the port in the cluster's `ports` list",
-        cluster: context.cluster,
-        node: from.name,
-        option: "ports",
-      });
-    }
-    return `${target.host}:${number}`;
+    return directPeerAddress(slots, from, to, port, context);
   }
 
   placement(node: string): string | undefined {

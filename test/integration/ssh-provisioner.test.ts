@@ -211,6 +211,8 @@ requireOrSkip("sshd hosts in namespaces (root, openssh-server)", sshHostsProblem
       await runDoctor(["--hosts", hostsFile2, "--identity", hosts.identity, "--known-hosts", hosts.knownHosts], reportSink);
       expect(report).toMatch(new RegExp(`✓ root@${hosts.hosts[3]!.host.replace(/\./g, "\\.")} .*uid 0`));
       expect(report).toMatch(/✗ partition: no iptables-restore/);
+      expect(report).toMatch(/✗ bandwidth: no tc or ip/);
+      expect(report).toMatch(/✓ clock skew/);
     } finally {
       await live.stop();
     }
