@@ -119,7 +119,7 @@ export class SshProvisioner implements Provisioner {
       prepared.network = new SshNetwork(context.cluster, prepared.members, `fl-${mark}`.slice(0, 16));
       context.timeline.record({
         type: "note",
-        message: `ssh: ${prepared.members.map((m) => `${m.name} on ${m.on.connection.host.label} (${m.host})`).join(", ")}; run files in ${hosts.map((h) => h.dir).join(", ")}`,
+        message: `ssh: ${prepared.members.map((m) => `${m.name} on ${this.placement(m.name)!}`).join(", ")}; run files in ${hosts.map((h) => h.dir).join(", ")}`,
       });
       return prepared.slots;
     } catch (error) {

@@ -48,19 +48,7 @@ export class SshNetwork implements NetworkControl {
 
   async bandwidth(targets: readonly Node[], rateKBps: number): Promise<Applied> {
     const chosen = targets.map((t) => this.member(t.name));
-    for (const member of chosen) {
-      const shared = this.members.find((m) => m !== member && m.on === member.on);
-      if (shared) throw this.sharedHost("bandwidth limit", member, shared);
-      const gap = hostGaps(member.on.facts).bandwidth;
-      if (gap)
-        throw new FaultlineError({
-          code: "FAULTLINE_FAULT_UNSUPPORTED",
-          message: `a bandwidth limit needs tc and ip as root on host ${member.on.connection.host.label}, and its probe found ${gap}`,
-          hint: "install iproute2 on the host and connect as root",
-          cluster: this.cluster,
-          node: member.name,
-        });
-    }
+    for (const member of chosen) this.checkHost(member, "bandwidth limit", "bandwidth", "tc and ip", "install iproute2 on the host and connect as root");
     return {
       mechanism: "tc tbf over ssh",
       detail: "on the host's interface towards its peers: everything the host sends is limited, its SSH sessions too",
@@ -120,22 +108,28 @@ export class SshNetwork implements NetworkControl {
     return this.firewall.idle();
   }
 
-  /** A host's INPUT is every node's there: a rule for one would cut its neighbours too. */
-  private checkPlan(plan: ReadonlyMap<SshMember, readonly DropRule[]>, fault: string): void {
-    for (const [member, rules] of plan) {
-      const shared = this.members.find((m) => m !== member && m.on === member.on);
-      if (shared && rules.length) throw this.sharedHost(fault, member, shared);
-      const gap = hostGaps(member.on.facts)[fault === "loss" ? "loss" : "partition"];
-      if (gap) {
-        throw new FaultlineError({
-          code: "FAULTLINE_FAULT_UNSUPPORTED",
-          message: `a ${fault} needs iptables as root on host ${member.on.connection.host.label}, and its probe found ${gap}`,
-          hint: "install iptables on the host (apt-get install iptables) and connect as root",
-          cluster: this.cluster,
-          node: member.name,
-        });
-      }
-    }
+  private checkPlan(plan: ReadonlyMap<SshMember, readonly DropRule[]>, fault: "partition" | "loss"): void {
+    for (const member of plan.keys())
+      this.checkHost(member, fault, fault, "iptables", "install iptables on the host (apt-get install iptables) and connect as root");
+  }
+
+  /**
+   * A host's INPUT and interface are every node's there: a rule or a limit for one would act on
+   * its neighbours too. And the host must have the tools, as its probe found when the cluster
+   * started.
+   */
+  private checkHost(member: SshMember, fault: string, capability: "partition" | "loss" | "bandwidth", tools: string, hint: string): void {
+    const shared = this.members.find((m) => m !== member && m.on === member.on);
+    if (shared) throw this.sharedHost(fault, member, shared);
+    const gap = hostGaps(member.on.facts)[capability];
+    if (gap)
+      throw new FaultlineError({
+        code: "FAULTLINE_FAULT_UNSUPPORTED",
+        message: `a ${fault} needs ${tools} as root on host ${member.on.connection.host.label}, and its probe found ${gap}`,
+        hint,
+        cluster: this.cluster,
+        node: member.name,
+      });
   }
 
   private sharedHost(fault: string, member: SshMember, shared: SshMember): FaultlineError {
