@@ -1,22 +1,28 @@
-import { FaultlineError } from "../common/errors";
 import { sweepHost } from "../provisioners/ssh/host-survey";
+import { sweepDeadRuns } from "../reaper/sweep";
+import { stopKeeper } from "../reuse/connect-keeper";
+import { listKeepers } from "../reuse/keeper-dir";
 import { eachHost, sshFlags } from "./ssh-hosts-flags";
 
 /**
- * `faultline clean --hosts <file>`: on each host, removes what runs that are gone left there —
- * processes marked as theirs, their iptables chains, their folders. A run still holding its lease
- * (alive, connected) is left alone.
+ * `faultline clean [--hosts <file>]`: stops the keepers of reusable clusters (each stops its
+ * cluster and removes what it made), removes what dead runs left on this machine and, with
+ * --hosts, on each SSH host — processes marked as theirs, their iptables chains, their folders.
+ * A run still holding its lease (alive, connected) is left alone.
  */
 export async function runClean(argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const options = sshFlags(argv, "clean");
-  if (!options)
-    throw new FaultlineError({
-      code: "FAULTLINE_INVALID_OPTION",
-      message: "faultline clean needs --hosts <nodes file>",
-      hint: "faultline clean --hosts hosts.txt [--identity KEY] [--known-hosts FILE] [--dir DIR]",
-      option: "--hosts",
-    });
-  const failed = await eachHost(
+  let failed = false;
+  for (const { dir, info } of listKeepers()) {
+    const what = info ? `reused cluster ${info.cluster} of ${info.rootDir} (keeper pid ${info.pid})` : dir;
+    const stopped = await stopKeeper(dir);
+    failed ||= !stopped;
+    out.write(stopped ? `stopped ${what}\n` : `${what} did not stop within 60 s; see ${dir}/keeper.log\n`);
+  }
+  const swept = await sweepDeadRuns();
+  if (swept.length) out.write(`removed what dead runs left: ${swept.join(", ")}\n`);
+  if (!options) return failed ? 1 : 0;
+  const hostsFailed = await eachHost(
     options,
     async (connection, host) => {
       const lines = await sweepHost(connection, host.dir);
@@ -24,5 +30,5 @@ export async function runClean(argv: string[], out: NodeJS.WritableStream): Prom
     },
     (host, error) => out.write(`${host.label}: ${error.message.split("\n")[0]}\n`),
   );
-  return failed ? 1 : 0;
+  return failed || hostsFailed ? 1 : 0;
 }

@@ -97,10 +97,13 @@ export class ClusterNode implements Node {
   /** Starts the process and waits until its ready probe passes. No-op when running. */
   async start(): Promise<void> {
     if (this.nodeState === "running" || this.nodeState === "starting" || this.nodeState === "paused") return;
-    const { spec, provisioner, timeline } = this.options;
+    const { spec, provisioner } = this.options;
     this.nodeState = "starting";
     this.exitCode = null;
     this.exitSignal = null;
+    const adopted = provisioner.adopt?.(this.options.slot, (chunk) => this.logBuffer.write(chunk));
+    if (adopted)
+      return this.took(adopted, `took over pid ${adopted.pid ?? "?"}, kept running since an earlier run`, "adopted from the reused cluster's keeper");
     const context = { node: this as Node, cluster: this.options.cluster() };
     const argv = spec.command(context);
     if (!Array.isArray(argv) || argv.some((a) => typeof a !== "string")) {
@@ -149,9 +152,14 @@ export class ClusterNode implements Node {
       this.nodeState = "exited";
       throw error;
     }
+    await this.took(launched, `started ${argv.join(" ")} (pid ${launched.pid ?? "?"})`);
+  }
+
+  /** The node's process is `launched` (or adopted): follow its exit, wait until it is ready. */
+  private async took(launched: NodeProcess, mark: string, message?: string): Promise<void> {
     this.current = launched;
-    this.logBuffer.mark(`started ${argv.join(" ")} (pid ${launched.pid ?? "?"})`);
-    timeline.record({ type: "node", node: this.name, event: "spawned", pid: launched.pid });
+    this.logBuffer.mark(mark);
+    this.options.timeline.record({ type: "node", node: this.name, event: "spawned", pid: launched.pid, message });
     void launched.exited.then((status) => this.onExit(launched, status));
     this.nodeState = "running";
     await this.waitReady(launched);

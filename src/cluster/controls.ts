@@ -43,7 +43,7 @@ export interface ClockControl {
   /** The environment a node's process starts with so that its clock can be moved. */
   env(node: string): Record<string, string>;
   /** Why this program's clock cannot be moved (a static or Go binary), if it cannot. */
-  blocker(program: string): string | undefined;
+  blocker(program: string): string | undefined | Promise<string | undefined>;
   /** Moves the clocks of `nodes` by `seconds`, running at `rate` from now. */
   shift(nodes: readonly Node[], seconds: number, rate: number): Promise<Applied>;
 }

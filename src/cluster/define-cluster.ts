@@ -22,6 +22,7 @@ const KNOWN_KEYS = new Set<keyof ClusterSpec>([
   "clock",
   "disk",
   "ssh",
+  "reuse",
 ]);
 const NAME = /^[a-z0-9][a-z0-9_-]{0,15}$/i;
 
@@ -44,6 +45,19 @@ export function defineCluster(spec: ClusterSpec): ClusterDefinition {
   return Object.freeze({ ...spec, __faultlineCluster: true as const });
 }
 
+function validateReuse(reuse: unknown, cluster?: string): void {
+  if (reuse === undefined || typeof reuse === "boolean") return;
+  const hint = 'e.g. reuse: true, or reuse: { idleTimeout: "30m", reset: async (cluster) => { /* empty the store */ } }';
+  if (typeof reuse !== "object" || reuse === null || Array.isArray(reuse))
+    throw invalid("reuse", "true, false or { idleTimeout, reset }", reuse, hint, cluster);
+  for (const [key, value] of Object.entries(reuse)) {
+    if (key === "idleTimeout") toMs(value, { option: "reuse.idleTimeout", cluster, positive: true });
+    else if (key === "reset") {
+      if (typeof value !== "function") throw invalid("reuse.reset", "an async function of the cluster", value, hint, cluster);
+    } else throw invalid(`reuse.${key}`, "one of idleTimeout, reset", key, hint, cluster);
+  }
+}
+
 /** Throws FAULTLINE_INVALID_OPTION (or _INVALID_DURATION) naming the first wrong option. */
 export function validateSpec(spec: unknown, cluster?: string): asserts spec is ClusterSpec {
   if (typeof spec !== "object" || spec === null) {
@@ -53,6 +67,7 @@ export function validateSpec(spec: unknown, cluster?: string): asserts spec is C
   for (const key of Object.keys(s)) {
     if (key !== "__faultlineCluster" && !KNOWN_KEYS.has(key as keyof ClusterSpec)) throw unknownKey(key, s[key], cluster);
   }
+  validateReuse(s.reuse, cluster);
   const nodes = s.nodes;
   if (typeof nodes === "number") {
     if (!Number.isInteger(nodes) || nodes < 1 || nodes > 64)

@@ -30,7 +30,6 @@ let faultCounter = 0;
 export class FaultlineCluster implements Cluster, FaultTarget {
   readonly name: string;
   readonly timeline: Timeline;
-  readonly dir: string;
   nodes: ClusterNode[] = [];
   private readonly active: ActiveFault[] = [];
   private readonly recorded: History[] = [];
@@ -41,7 +40,6 @@ export class FaultlineCluster implements Cluster, FaultTarget {
   constructor(private readonly options: FaultlineClusterOptions) {
     this.name = options.name;
     this.timeline = options.timeline;
-    this.dir = options.dir;
   }
 
   /** Node -> where it runs, for backends that say (the SSH host); undefined otherwise. */
@@ -53,6 +51,11 @@ export class FaultlineCluster implements Cluster, FaultTarget {
       return where ? [[node.name, where] as const] : [];
     });
     return entries.length ? Object.fromEntries(entries) : undefined;
+  }
+
+  /** The cluster's folder: in the run's directory, or — for a reused cluster — in its keeper's, the same in every run. */
+  get dir(): string {
+    return this.options.provisioner.clusterDir ?? this.options.dir;
   }
 
   get provisioner(): ProvisionerKind {
@@ -240,14 +243,17 @@ export class FaultlineCluster implements Cluster, FaultTarget {
     return `  Timeline (last ${events} events):\n${this.timeline.format(this.timeline.events, events)}\n  Nodes:\n${nodes}`;
   }
 
-  /** Stops every node (in reverse order), then removes proxies and networks. Idempotent. */
+  /** Stops every node (in reverse order), then removes proxies and networks. Idempotent. A reused cluster's nodes are kept. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       let first: unknown;
       await this.healAll().catch((error) => (first ??= error));
-      const nodes = [...this.nodes].reverse();
-      const results = await Promise.allSettled(nodes.map((node) => node.stop()));
-      for (const result of results) if (result.status === "rejected") first ??= result.reason;
+      // A reused cluster's nodes stay with its keeper (which resumes any this session paused).
+      if (!this.options.provisioner.keepsNodes) {
+        const nodes = [...this.nodes].reverse();
+        const results = await Promise.allSettled(nodes.map((node) => node.stop()));
+        for (const result of results) if (result.status === "rejected") first ??= result.reason;
+      }
       await Promise.allSettled(this.nodes.map((node) => node.closeLogs()));
       await this.options.release().catch((error) => (first ??= error));
       if (first) throw first;

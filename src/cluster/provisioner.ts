@@ -60,12 +60,24 @@ export interface Provisioner {
   /** Creates shared resources (bridges, networks, link proxies) and places each node. */
   prepare(context: ProvisionContext): Promise<NodeSlot[]>;
   launch(slot: NodeSlot, spec: LaunchSpec): Promise<NodeProcess>;
-  /** What `from` dials to reach `to`'s `port`. */
-  peerAddress(from: NodeSlot, to: NodeSlot, port: string): string;
+  /**
+   * What `from` dials to reach `to`'s `port`. Asking counts as using the link (a backend may cut
+   * only links the nodes use), unless `peek`.
+   */
+  peerAddress(from: NodeSlot, to: NodeSlot, port: string, options?: { peek?: boolean }): string;
   /** What faults can ask of this backend (after `prepare`). */
   readonly controls: HostControls;
   /** Where a node runs, when it is worth saying (the SSH host), for the report. */
   placement?(node: string): string | undefined;
+  /**
+   * Nodes outlive this cluster object (a reused cluster, whose keeper owns them): stopping the
+   * cluster heals and lets go of them rather than stopping them.
+   */
+  readonly keepsNodes?: boolean;
+  /** The cluster's folder when it is not this run's (a reused cluster's, in its keeper's run): stable across runs. */
+  readonly clusterDir?: string;
+  /** A node's process that already runs (kept from an earlier run), to take over instead of launching one. */
+  adopt?(slot: NodeSlot, onOutput: LaunchSpec["onOutput"]): NodeProcess | undefined;
   /** Removes everything `prepare` made. Idempotent. */
   dispose(): Promise<void>;
 }

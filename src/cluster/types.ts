@@ -101,6 +101,20 @@ export interface ClusterSpec {
   clock?: boolean;
   /** Put each data dir on a tmpfs of this size (root), so `faults.disk({ mode: "full" })` can fill it. */
   disk?: { size: string };
+  /**
+   * Keep the cluster between runs of this spec when the run asks for it (Jest's watch mode, or
+   * FAULTLINE_REUSE=1): the next run adopts its nodes after healing what the last run left,
+   * instead of provisioning anew. `true`, or options.
+   */
+  reuse?: boolean | ReuseOptions;
+}
+
+/** How a reusable cluster is kept between runs. */
+export interface ReuseOptions {
+  /** Stop the kept cluster after this long without a run using it. Default "15m" (FAULTLINE_REUSE_IDLE overrides). */
+  idleTimeout?: Duration;
+  /** Brings the data back to where tests expect it, before each run that reuses the cluster (e.g. delete every key). */
+  reset?: (cluster: Cluster) => Promise<void> | void;
 }
 
 export interface DockerNodeOptions {

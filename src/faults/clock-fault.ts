@@ -60,7 +60,7 @@ export function clock(options: ClockOptions): Fault {
       const nodes = await resolveTargets(target, options.node, context.random, "clock");
       for (const node of nodes) {
         // Each target's own program: a cluster may run different binaries on different nodes.
-        const blocker = control.blocker(target.programOf(node));
+        const blocker = await control.blocker(target.programOf(node));
         if (blocker) {
           throw new FaultlineError({
             code: "FAULTLINE_FAULT_UNSUPPORTED",

@@ -45,6 +45,7 @@ export default class FaultlineEnvironment extends NodeEnvironment {
         provisionTimeoutMs: toMs(options.provisionTimeout ?? "120s", { option: "testEnvironmentOptions.faultline.provisionTimeout" }),
         restoreTimeoutMs: toMs(options.restoreTimeout ?? "60s", { option: "testEnvironmentOptions.faultline.restoreTimeout" }),
         progress: options.progress ?? true,
+        watching: Boolean(config.globalConfig.watch || config.globalConfig.watchAll),
         jestDefaultTimeout: config.globalConfig.testTimeout === undefined || config.globalConfig.testTimeout === 5000,
       },
       clusters: new Map(),

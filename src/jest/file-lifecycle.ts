@@ -1,6 +1,7 @@
 import { formatMs } from "../common/duration";
 import { monoNowMs } from "../common/timers";
 import { provisionCluster } from "../wiring/start-cluster";
+import { provisionReused, reuseWanted } from "../reuse/reused-cluster";
 import type { Timeline } from "../cluster/timeline";
 import type { FileState } from "./file-state";
 import { loadClusterModule } from "./load-cluster-module";
@@ -34,7 +35,16 @@ export async function provisionClusters(state: FileState, load: (path: string) =
     if (state.clusters.has(name) || own.closed) return;
     try {
       const spec = loadClusterModule(name, state.config, load);
-      const cluster = await provisionCluster(spec, { name, onProgress: (message) => progress.say(message) });
+      const onProgress = (message: string): void => progress.say(message);
+      const cluster = reuseWanted(spec, state.config.watching)
+        ? await provisionReused(spec, {
+            name,
+            modulePath: state.config.clusters[name],
+            rootDir: state.config.rootDir,
+            timeoutMs: state.config.provisionTimeoutMs,
+            onProgress,
+          })
+        : await provisionCluster(spec, { name, onProgress });
       if (own.closed) await cluster.stop();
       else state.clusters.set(name, cluster);
     } catch (error) {

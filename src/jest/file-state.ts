@@ -25,6 +25,8 @@ export interface FileConfig {
   provisionTimeoutMs: number;
   restoreTimeoutMs: number;
   progress: boolean;
+  /** Jest watches files (--watch, --watchAll): reusable clusters are kept between runs. */
+  watching: boolean;
   /** Jest's test timeout for this run, when the user left it at Jest's 5 s default. */
   jestDefaultTimeout: boolean;
 }

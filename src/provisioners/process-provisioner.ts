@@ -69,7 +69,7 @@ export class ProcessProvisioner implements Provisioner {
     return slots;
   }
 
-  peerAddress(from: NodeSlot, to: NodeSlot, port: string): string {
+  peerAddress(from: NodeSlot, to: NodeSlot, port: string, options: { peek?: boolean } = {}): string {
     if (from.name === to.name) return `${to.host}:${to.ports[port]}`;
     const key = linkKey(from.name, to.name, port);
     const proxy = this.links.get(key);
@@ -83,7 +83,7 @@ export class ProcessProvisioner implements Provisioner {
         option: "ports",
       });
     }
-    this.usedLinks.add(key);
+    if (!options.peek) this.usedLinks.add(key);
     return `${proxy.host}:${proxy.port}`;
   }
 

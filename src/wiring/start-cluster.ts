@@ -15,6 +15,7 @@ import { FaultlineCluster } from "../cluster/faultline-cluster";
 import { allPortsOpen } from "../cluster/probes";
 import { Timeline } from "../cluster/timeline";
 import type { Cluster, ClusterSpec } from "../cluster/types";
+import type { Provisioner } from "../cluster/provisioner";
 
 export interface StartClusterOptions {
   /** Name used in messages, reports and kernel object names. Default "cluster". */
@@ -28,6 +29,8 @@ export interface StartClusterOptions {
 /** The framework's own options: the run to register with (default: the current run, created on demand). */
 export interface ProvisionOptions extends StartClusterOptions {
   run?: RunContext;
+  /** The backend, when not the spec's own (a reused cluster's keeper). */
+  provisioner?: Provisioner;
 }
 
 /**
@@ -63,7 +66,7 @@ export async function provisionCluster(spec: ClusterSpec, options: ProvisionOpti
     });
   }
   const timeline = new Timeline();
-  const provisioner = createProvisioner(spec);
+  const provisioner = options.provisioner ?? createProvisioner(spec);
   const proxies: FaultProxy[] = [];
   const unmounts: Array<() => void> = [];
   const release = async (): Promise<void> => {
@@ -84,8 +87,9 @@ export async function provisionCluster(spec: ClusterSpec, options: ProvisionOpti
       subnet: spec.network?.subnet,
       nodes: resolved.map((node, index) => ({ name: node.name, index, docker: node.spec.docker })),
     });
-    // On ssh the data dirs are on the hosts, whose provisioner mounts them there.
-    if (spec.disk && provisioner.kind !== "ssh") for (const slot of slots) unmounts.push(mountSizedDataDir(slot.dataDir, spec.disk.size, run, name, slot.name));
+    // On ssh the data dirs are on the hosts, whose provisioner mounts them there; a keeper mounts its own.
+    if (spec.disk && provisioner.kind !== "ssh" && !provisioner.keepsNodes)
+      for (const slot of slots) unmounts.push(mountSizedDataDir(slot.dataDir, spec.disk.size, run, name, slot.name));
     const byName = new Map(resolved.map((node) => [node.name, node]));
     for (const slot of slots) {
       const node = byName.get(slot.name)!;
@@ -156,7 +160,7 @@ function validateClusterName(name: unknown): void {
 }
 
 /** A tmpfs of `size` over a data dir, so a full-disk fault fills it rather than a real disk. */
-function mountSizedDataDir(dir: string, size: string, run: RunContext, cluster: string, node: string): () => void {
+export function mountSizedDataDir(dir: string, size: string, run: RunContext, cluster: string, node: string): () => void {
   if (process.getuid?.() !== 0) {
     throw new FaultlineError({
       code: "FAULTLINE_PERMISSION",

@@ -36,6 +36,7 @@ const config = (clusters: Record<string, string>): FileConfig =>
     provisionTimeoutMs: 1,
     restoreTimeoutMs: 1,
     progress: false,
+    watching: false,
     jestDefaultTimeout: true,
   }) as FileConfig;
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the environment passes the test file's own require
