@@ -49,7 +49,7 @@ function startKeeper(dir: string, cluster: string, rootDir: string, hash: string
   delete env.NODE_OPTIONS;
   const log = openSync(logPath(dir), "a", 0o600);
   try {
-    const child = spawn(process.execPath, [keeperScript(), dir, String(idleMs)], { detached: true, env, cwd: rootDir, stdio: ["ignore", log, log] });
+    const child = spawn(process.execPath, [keeperScript(), dir, String(idleMs), cluster], { detached: true, env, cwd: rootDir, stdio: ["ignore", log, log] });
     child.unref();
     const pid = child.pid!;
     writeKeeperInfo(dir, { pid, start: processStartTime(pid), hash, cluster, rootDir, startedAt: new Date().toISOString() });

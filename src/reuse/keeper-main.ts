@@ -1,5 +1,5 @@
 /**
- * A reusable cluster's keeper: `node keeper-main.js <keeper dir> <idle ms>`, started detached by
+ * A reusable cluster's keeper: `node keeper-main.js <keeper dir> <idle ms> <cluster name>`, started detached by
  * the first session that wanted the cluster. It owns the cluster between runs, serves sessions on
  * the folder's socket, and stops the cluster after <idle ms> without one, on SIGTERM or SIGINT,
  * or when asked (a changed spec, `faultline clean`). Its run's watchdog removes everything if it
@@ -12,15 +12,16 @@ import { beginRun, endRun } from "../reaper/run-context";
 import { Keeper } from "./keeper";
 import { removeKeeperDir, socketPath } from "./keeper-dir";
 
-const [dir, idleArg] = process.argv.slice(2);
-if (!dir || !Number(idleArg)) {
-  process.stderr.write("usage: keeper-main.js <keeper dir> <idle ms>\n");
+const [dir, idleArg, cluster] = process.argv.slice(2);
+if (!dir || !Number(idleArg) || !cluster || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(cluster) || cluster.includes("..")) {
+  process.stderr.write("usage: keeper-main.js <keeper dir> <idle ms> <cluster name>\n");
   process.exit(64);
 }
 
 const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} keeper ${process.pid}: ${line}\n`);
 const run = beginRun();
-const clusterDir = join(run.dir, "cluster");
+// Named after the cluster: backends name what they make after this folder (a container fl-<run>-<name>-n1).
+const clusterDir = join(run.dir, cluster);
 mkdirSync(clusterDir, { mode: 0o700 });
 const server = createServer((socket) => keeper.accept(socket));
 let finished = false;

@@ -69,6 +69,7 @@ export class Keeper {
   private readonly unmounts: Array<() => void> = [];
   private readonly timeline = new Timeline();
   private generation = 0;
+  private readonly unannounced = new Map<number, Event[]>();
   private sessions = 0;
   private holder?: Session;
   private readonly waiting: Array<() => void> = [];
@@ -100,6 +101,7 @@ export class Keeper {
     try {
       const result = await this.dispatch(session, request.op, request.args as Record<string, unknown>);
       session.wire.send({ id: request.id, result: result ?? null });
+      if (request.op === "launch") this.announce((result as { generation: number }).generation);
     } catch (error) {
       session.wire.send({ id: request.id, error: toWireError(error) });
     }
@@ -209,22 +211,42 @@ export class Keeper {
     const slot = this.slots.find((s) => s.name === args.node);
     if (!slot) throw new Error(`no node ${args.node}`);
     const generation = ++this.generation;
-    const process = await this.provisioner!.launch(slot, {
-      argv: args.argv,
-      env: args.env,
-      nodeEnv: args.nodeEnv,
-      cwd: args.cwd,
-      // Output goes to whichever session holds the cluster now (a node outlives the session that started it).
-      onOutput: (chunk, stream) => this.holder?.wire.send({ event: "output", node: args.node, generation, stream, data: chunk.toString("base64") }),
-    });
+    // Held until the session has the launch's answer: it knows the generation only then.
+    this.unannounced.set(generation, []);
+    let process: NodeProcess;
+    try {
+      process = await this.provisioner!.launch(slot, {
+        argv: args.argv,
+        env: args.env,
+        nodeEnv: args.nodeEnv,
+        cwd: args.cwd,
+        // Output goes to whichever session holds the cluster now (a node outlives the session that started it).
+        onOutput: (chunk, stream) => this.emit(generation, { event: "output", node: args.node, generation, stream, data: chunk.toString("base64") }),
+      });
+    } catch (error) {
+      this.unannounced.delete(generation);
+      throw error;
+    }
     const live: Live = { process, generation, paused: false };
     this.live.set(args.node, live);
     void process.exited.then((status) => {
       live.exited = status;
-      this.holder?.wire.send({ event: "exit", node: args.node, generation, code: status.code, signal: status.signal } satisfies Event);
+      this.emit(generation, { event: "exit", node: args.node, generation, code: status.code, signal: status.signal });
     });
     this.log(`${args.node} started (pid ${process.pid ?? "?"}) by session ${this.sessions}`);
     return { generation, pid: process.pid };
+  }
+
+  private emit(generation: number, event: Event): void {
+    const held = this.unannounced.get(generation);
+    if (held) held.push(event);
+    else this.holder?.wire.send(event);
+  }
+
+  private announce(generation: number): void {
+    const held = this.unannounced.get(generation) ?? [];
+    this.unannounced.delete(generation);
+    for (const event of held) this.holder?.wire.send(event);
   }
 
   private async releaseExited(node: string, live: Live): Promise<void> {

@@ -4,7 +4,7 @@ import { monoNowMs } from "../common/timers";
 import type { FaultlineCluster } from "../cluster/faultline-cluster";
 import type { ClusterSpec, ReuseOptions } from "../cluster/types";
 import type { RunContext } from "../reaper/run-context";
-import { provisionCluster } from "../wiring/start-cluster";
+import { provisionCluster, validateClusterName } from "../wiring/start-cluster";
 import { connectKeeper, stopKeeper } from "./connect-keeper";
 import { keeperDir } from "./keeper-dir";
 import { RemoteProvisioner } from "./remote-provisioner";
@@ -49,6 +49,7 @@ export async function provisionReused(
   options: { name: string; modulePath?: string; rootDir: string; timeoutMs: number; run?: RunContext; onProgress?: (message: string) => void },
 ): Promise<FaultlineCluster> {
   const { name, onProgress } = options;
+  validateClusterName(name); // it names the keeper's folder
   const own = reuseOptions(spec);
   const idleMs = toMs(process.env[REUSE_IDLE_ENV] ?? own.idleTimeout ?? DEFAULT_IDLE, {
     option: process.env[REUSE_IDLE_ENV] !== undefined ? REUSE_IDLE_ENV : "reuse.idleTimeout",

@@ -149,7 +149,7 @@ export async function provisionCluster(spec: ClusterSpec, options: ProvisionOpti
 /** Cluster names become folder names and appear in kernel object labels: plain words only. */
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-function validateClusterName(name: unknown): void {
+export function validateClusterName(name: unknown): void {
   if (typeof name === "string" && CLUSTER_NAME.test(name) && !name.includes("..")) return;
   throw new FaultlineError({
     code: "FAULTLINE_INVALID_OPTION",
