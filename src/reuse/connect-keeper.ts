@@ -73,10 +73,21 @@ export async function stopKeeper(dir: string, timeoutMs = 60_000): Promise<boole
       () => undefined,
       () => new Error("closed"),
     );
-    await wire.call("shutdown").catch(() => undefined);
+    // The keeper stops once the session using the cluster ends; one that does not end in time
+    // is cut short: SIGTERM stops the keeper whatever its session is doing.
+    let timer: NodeJS.Timeout | undefined;
+    const asked = await Promise.race([
+      wire.call("shutdown").then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => (timer = timers.setTimeout(() => resolve(false), timeoutMs / 2))),
+    ]);
+    timers.clearTimeout(timer);
     wire.close();
+    if (!asked && keeperAlive(info)) process.kill(info.pid, "SIGTERM");
   } catch {
-    process.kill(info.pid, "SIGTERM");
+    if (keeperAlive(info)) process.kill(info.pid, "SIGTERM");
   }
   const started = monoNowMs();
   // A timer that holds the event loop: `faultline clean` has nothing else waiting.

@@ -142,7 +142,11 @@ export class Keeper {
   /** Waits for the lease: one session at a time acts on the cluster. */
   private async lease(session: Session): Promise<void> {
     while (this.holder && this.holder !== session) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    if (session.wire.closed) throw new Error("session closed while waiting");
+    if (session.wire.closed) {
+      // Gone while it waited: the lease goes on to the next in line.
+      if (!this.holder) this.handOn();
+      throw new Error("session closed while waiting");
+    }
     this.holder = session;
     if (this.idleTimer) timers.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
@@ -155,12 +159,20 @@ export class Keeper {
     if (!this.provisioner) {
       this.spec = request.spec;
       const provisioner = createProvisioner(request.spec);
-      this.provisioner = provisioner;
       const since = this.timeline.events.length;
-      this.slots = await provisioner.prepare({ ...request.context, dir: this.dir, run: this.run, timeline: this.timeline });
-      if (request.spec.disk && provisioner.kind !== "ssh")
-        for (const slot of this.slots)
-          this.unmounts.push(mountSizedDataDir(slot.dataDir, request.spec.disk.size, this.run, request.context.cluster, slot.name));
+      try {
+        this.slots = await provisioner.prepare({ ...request.context, dir: this.dir, run: this.run, timeline: this.timeline });
+        if (request.spec.disk && provisioner.kind !== "ssh")
+          for (const slot of this.slots)
+            this.unmounts.push(mountSizedDataDir(slot.dataDir, request.spec.disk.size, this.run, request.context.cluster, slot.name));
+      } catch (error) {
+        // Half made is not kept: the next session prepares from nothing.
+        for (const unmount of this.unmounts.splice(0).reverse()) unmount();
+        await provisioner.dispose().catch(() => undefined);
+        this.slots = [];
+        throw error;
+      }
+      this.provisioner = provisioner;
       for (const event of this.timeline.events.slice(since)) if (event.type === "note") notes.push(event.message);
     }
     session.attached = true;
@@ -310,6 +322,11 @@ export class Keeper {
       this.log(`${node} resumed: the session that paused it ended`);
     }
     if (session.attached) this.log(`session ${this.sessions} detached`);
+    this.handOn();
+  }
+
+  /** The lease is free: to the next session waiting, or the idle timer starts. */
+  private handOn(): void {
     this.holder = undefined;
     const next = this.waiting.shift();
     if (next) next();
