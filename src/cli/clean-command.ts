@@ -2,16 +2,18 @@ import { sweepHost } from "../provisioners/ssh/host-survey";
 import { sweepDeadRuns } from "../reaper/sweep";
 import { stopKeeper } from "../reuse/connect-keeper";
 import { listKeepers } from "../reuse/keeper-dir";
+import type { SshOptions } from "../cluster/ssh-options";
 import { eachHost, sshFlags } from "./ssh-hosts-flags";
 
 /**
- * `faultline clean [--hosts <file>]`: stops the keepers of reusable clusters (each stops its
- * cluster and removes what it made), removes what dead runs left on this machine and, with
- * --hosts, on each SSH host — processes marked as theirs, their iptables chains, their folders.
- * A run still holding its lease (alive, connected) is left alone.
+ * `faultline clean`: stops the keepers of reusable clusters (each stops its cluster and removes
+ * what it made) and removes what dead runs left on this machine. `faultline clean --hosts <file>`:
+ * on each SSH host instead, removes what dead runs left there — processes marked as theirs, their
+ * iptables chains, their folders. A run still holding its lease (alive, connected) is left alone.
  */
 export async function runClean(argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const options = sshFlags(argv, "clean");
+  if (options) return cleanHosts(options, out);
   let failed = false;
   for (const { dir, info } of listKeepers()) {
     const what = info ? `reused cluster ${info.cluster} of ${info.rootDir} (keeper pid ${info.pid})` : dir;
@@ -21,8 +23,11 @@ export async function runClean(argv: string[], out: NodeJS.WritableStream): Prom
   }
   const swept = await sweepDeadRuns();
   if (swept.length) out.write(`removed what dead runs left: ${swept.join(", ")}\n`);
-  if (!options) return failed ? 1 : 0;
-  const hostsFailed = await eachHost(
+  return failed ? 1 : 0;
+}
+
+async function cleanHosts(options: SshOptions, out: NodeJS.WritableStream): Promise<number> {
+  const failed = await eachHost(
     options,
     async (connection, host) => {
       const lines = await sweepHost(connection, host.dir);
@@ -30,5 +35,5 @@ export async function runClean(argv: string[], out: NodeJS.WritableStream): Prom
     },
     (host, error) => out.write(`${host.label}: ${error.message.split("\n")[0]}\n`),
   );
-  return failed || hostsFailed ? 1 : 0;
+  return failed ? 1 : 0;
 }

@@ -10,7 +10,8 @@ commands:
                                            check transactions for isolation anomalies (Elle's checks)
   image from-host --binary PATH --tag T    build a Docker image from host binaries (no registry needed)
   doctor [--hosts FILE]                    which provisioners and faults work on this machine (and on SSH hosts)
-  clean [--hosts FILE]                     stop kept (reused) clusters; remove what dead runs left here (and on SSH hosts)
+  clean [--hosts FILE]                     stop kept (reused) clusters and remove what dead runs left here
+                                           (with --hosts: what dead runs left on SSH hosts)
   proxy [--listen 127.0.0.1:8474]          a Toxiproxy-compatible proxy server (its HTTP API, faultline's toxics)
   up <cluster module> [--control H:P]      start a cluster and serve its control API until Ctrl-C
   fault <kind> --options JSON              apply a fault to the cluster of a running \`up\` (prints its id)

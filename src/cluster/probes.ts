@@ -53,7 +53,8 @@ export function tcpConnect(host: string, port: number, timeoutMs: number): Promi
     }, timeoutMs);
     socket.once("connect", () => {
       timers.clearTimeout(timer);
-      socket.end();
+      // destroy, not end: a peer that never closes its side (a paused node, a host gone) would hold the socket, and this process, open.
+      socket.destroy();
       resolve();
     });
     socket.once("error", (error) => {

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { FaultlineError, isFaultlineError, type ErrorCode } from "../common/errors";
+import { timers } from "../common/timers";
 
 /** A request from a session to its keeper. */
 export interface Request {
@@ -82,8 +83,12 @@ export class Wire {
     });
   }
 
+  /** Ends the connection; for good after a grace period, should the other side never close its own. */
   close(): void {
     this.socket.end();
+    const timer = timers.setTimeout(() => this.socket.destroy(), 2000);
+    timer.unref();
+    this.socket.once("close", () => timers.clearTimeout(timer));
   }
 
   private take(chunk: string): void {

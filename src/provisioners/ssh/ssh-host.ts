@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { FaultlineError } from "../../common/errors";
+import { timers } from "../../common/timers";
 import { addKnownHost, checkHostKey, knownHostsName, readKnownHosts, type HostKeyVerdict } from "./known-hosts";
 import { defaultIdentities, type ResolvedSshHost, type SshOptions } from "../../cluster/ssh-options";
 
@@ -18,6 +20,8 @@ const CHANNELS_PER_CONNECTION = 8;
 
 interface Pooled {
   client: Client;
+  /** Its TCP connection, ours to destroy: ssh2's destroy() does nothing once end() was called. */
+  socket: Socket;
   channels: number;
 }
 
@@ -90,7 +94,7 @@ export class SshHostConnection {
   /** Closes every connection. */
   close(): void {
     this.closed = true;
-    for (const pooled of this.pool.splice(0)) pooled.client.end();
+    for (const pooled of this.pool.splice(0)) endClient(pooled);
   }
 
   /** A connection with room for one more channel (counted as taken). */
@@ -107,6 +111,11 @@ export class SshHostConnection {
         this.opening = this.connectOne().finally(() => (this.opening = undefined));
       }
       const made = await this.opening;
+      // Closed while it was being opened: it would be in no pool that close() ends.
+      if (this.closed) {
+        endClient(made);
+        throw this.failure("the run closed its connections to this host", "use the cluster before it is stopped");
+      }
       if (!this.pool.includes(made)) this.pool.push(made);
     }
   }
@@ -135,10 +144,11 @@ export class SshHostConnection {
     };
     return new Promise((resolve, reject) => {
       const client = new Client();
+      const socket = connect({ host: host.host, port: host.port });
       let ready = false;
       client.once("ready", () => {
         ready = true;
-        resolve({ client, channels: 0 });
+        resolve({ client, socket, channels: 0 });
       });
       client.on("error", (error: Error & { level?: string }) => {
         if (!ready) {
@@ -150,7 +160,7 @@ export class SshHostConnection {
       client.on("close", () => {
         if (ready && !this.closed) this.markLost("the connection closed");
       });
-      client.connect(config);
+      client.connect({ ...config, sock: socket });
     });
   }
 
@@ -200,11 +210,23 @@ export class SshHostConnection {
   private markLost(reason: string): void {
     if (this.lostReason || this.closed) return;
     this.lostReason = reason;
-    for (const pooled of this.pool.splice(0)) pooled.client.destroy();
+    for (const pooled of this.pool.splice(0)) pooled.socket.destroy();
     for (const listener of this.lostListeners) listener(reason);
   }
 
   failure(message: string, hint: string, cause?: unknown): FaultlineError {
     return new FaultlineError({ code: "FAULTLINE_SSH", message: `ssh host ${this.host.label}: ${message}`, hint, cluster: this.cluster, cause });
   }
+}
+
+/**
+ * Ends a connection politely (SSH's disconnect, then a FIN), and for good after a grace period:
+ * a host that vanished meanwhile (its machine gone, or a test's namespace deleted) never answers
+ * the FIN, and a socket waiting for it would hold this process open for ever.
+ */
+function endClient({ client, socket }: Pooled): void {
+  client.end();
+  const timer = timers.setTimeout(() => socket.destroy(), 2000);
+  timer.unref();
+  socket.once("close", () => timers.clearTimeout(timer));
 }
