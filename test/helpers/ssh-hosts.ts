@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { utils } from "ssh2";
@@ -62,10 +62,11 @@ export class SshHosts {
         ports: ["22"],
         command: ({ node }) => {
           if (!hostKeys.has(node.name)) {
-            // Once per host: a host that restarts keeps its key.
-            const key = utils.generateKeyPairSync("ed25519");
-            writeFileSync(join(files, `${node.name}_host`), key.private, { mode: 0o600 });
-            hostKeys.set(node.name, key.public.split(" ").slice(0, 2).join(" "));
+            // Once per host: a host that restarts keeps its key. Made by OpenSSH's own ssh-keygen:
+            // now and then sshd refused a key ssh2 generated ("error in libcrypto").
+            const key = join(files, `${node.name}_host`);
+            execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", key]);
+            hostKeys.set(node.name, readFileSync(`${key}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" "));
           }
           const config = join(files, `${node.name}.conf`);
           writeFileSync(
