@@ -6,6 +6,7 @@ import { timers, sleep, monoNowMs, withTimeout } from "../common/timers";
 import type { FaultProxy } from "../proxy/fault-proxy";
 import type { NodeProcess, NodeSlot, Provisioner, ExitStatus } from "./provisioner";
 import { LogBuffer } from "./log-buffer";
+import { stopProcess } from "./stop-process";
 import { describeProbe } from "./probes";
 import type { Timeline } from "./timeline";
 import type { AddressOptions, Cluster, Node, NodeState, Probe } from "./types";
@@ -261,14 +262,9 @@ export class ClusterNode implements Node {
     const paused = this.nodeState === "paused";
     this.nodeState = "stopping";
     this.options.timeline.record({ type: "node", node: this.name, event: "stopping", message: signal });
-    await current.signal(signal);
-    if (paused) await current.resume(); // a stopped process cannot act on SIGTERM
-    const exited = await Promise.race([current.exited.then(() => true), sleep(timeout).then(() => false)]);
-    if (!exited) {
-      this.options.timeline.record({ type: "note", node: this.name, message: `did not stop within ${formatMs(timeout)} of ${signal}; sending SIGKILL` });
-      await current.signal("SIGKILL");
-      await current.exited;
-    }
+    await stopProcess(current, signal, timeout, paused, () =>
+      this.options.timeline.record({ type: "note", node: this.name, message: `did not stop within ${formatMs(timeout)} of ${signal}; sending SIGKILL` }),
+    );
     await current.release();
   }
 

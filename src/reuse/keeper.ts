@@ -1,14 +1,15 @@
 import type { Socket } from "node:net";
 import { FaultlineError } from "../common/errors";
 import { toMs } from "../common/duration";
-import { sleep, timers } from "../common/timers";
+import { timers } from "../common/timers";
 import type { Applied, Capability, HostControls, Undo } from "../cluster/controls";
 import type { ExitStatus, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "../cluster/provisioner";
+import { stopProcess } from "../cluster/stop-process";
 import { Timeline } from "../cluster/timeline";
 import type { ClusterSpec, Node } from "../cluster/types";
 import type { RunContext } from "../reaper/run-context";
 import { createProvisioner } from "../wiring/create-provisioner";
-import { mountSizedDataDir } from "../wiring/start-cluster";
+import { mountDataDirs } from "../wiring/start-cluster";
 import { toWireError, Wire, type Event, type Request } from "./wire";
 
 export const CAPABILITIES: readonly Capability[] = ["kill", "pause", "partition", "loss", "bandwidth", "peer-toxics", "clock", "disk", "limits"];
@@ -162,9 +163,7 @@ export class Keeper {
       const since = this.timeline.events.length;
       try {
         this.slots = await provisioner.prepare({ ...request.context, dir: this.dir, run: this.run, timeline: this.timeline });
-        if (request.spec.disk && provisioner.kind !== "ssh")
-          for (const slot of this.slots)
-            this.unmounts.push(mountSizedDataDir(slot.dataDir, request.spec.disk.size, this.run, request.context.cluster, slot.name));
+        mountDataDirs(request.spec, provisioner, this.slots, this.run, request.context.cluster, this.unmounts);
       } catch (error) {
         // Half made is not kept: the next session prepares from nothing.
         for (const unmount of this.unmounts.splice(0).reverse()) unmount();
@@ -348,15 +347,8 @@ export class Keeper {
       const timeout = toMs(spec?.stop?.timeout ?? "10s");
       await Promise.allSettled(
         [...this.live.values()].map(async (live) => {
-          if (!live.exited) {
-            await live.process.signal(signal).catch(() => undefined);
-            if (live.paused) await live.process.resume().catch(() => undefined);
-            const exited = await Promise.race([live.process.exited.then(() => true), sleep(timeout).then(() => false)]);
-            if (!exited) {
-              await live.process.signal("SIGKILL").catch(() => undefined);
-              await live.process.exited;
-            }
-          }
+          // A process that cannot be signalled gracefully gets SIGKILL straight away.
+          if (!live.exited) await stopProcess(live.process, signal, timeout, live.paused).catch(() => live.process.signal("SIGKILL").catch(() => undefined));
           await live.process.release().catch(() => undefined);
         }),
       );

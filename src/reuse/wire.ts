@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { FaultlineError, isFaultlineError, type ErrorCode } from "../common/errors";
-import { timers } from "../common/timers";
+import { destroyUnlessClosed } from "../common/sockets";
 
 /** A request from a session to its keeper. */
 export interface Request {
@@ -86,9 +86,7 @@ export class Wire {
   /** Ends the connection; for good after a grace period, should the other side never close its own. */
   close(): void {
     this.socket.end();
-    const timer = timers.setTimeout(() => this.socket.destroy(), 2000);
-    timer.unref();
-    this.socket.once("close", () => timers.clearTimeout(timer));
+    destroyUnlessClosed(this.socket);
   }
 
   private take(chunk: string): void {

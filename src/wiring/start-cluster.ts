@@ -15,7 +15,7 @@ import { FaultlineCluster } from "../cluster/faultline-cluster";
 import { allPortsOpen } from "../cluster/probes";
 import { Timeline } from "../cluster/timeline";
 import type { Cluster, ClusterSpec } from "../cluster/types";
-import type { Provisioner } from "../cluster/provisioner";
+import type { NodeSlot, Provisioner } from "../cluster/provisioner";
 
 export interface StartClusterOptions {
   /** Name used in messages, reports and kernel object names. Default "cluster". */
@@ -87,9 +87,7 @@ export async function provisionCluster(spec: ClusterSpec, options: ProvisionOpti
       subnet: spec.network?.subnet,
       nodes: resolved.map((node, index) => ({ name: node.name, index, docker: node.spec.docker })),
     });
-    // On ssh the data dirs are on the hosts, whose provisioner mounts them there; a keeper mounts its own.
-    if (spec.disk && provisioner.kind !== "ssh" && !provisioner.keepsNodes)
-      for (const slot of slots) unmounts.push(mountSizedDataDir(slot.dataDir, spec.disk.size, run, name, slot.name));
+    mountDataDirs(spec, provisioner, slots, run, name, unmounts);
     const byName = new Map(resolved.map((node) => [node.name, node]));
     for (const slot of slots) {
       const node = byName.get(slot.name)!;
@@ -159,8 +157,25 @@ export function validateClusterName(name: unknown): void {
   });
 }
 
+/**
+ * `disk: { size }`: a tmpfs on each data dir of this machine, each unmount pushed onto `unmounts`
+ * as soon as it is mounted. Not on ssh (the data dirs are on the hosts, whose provisioner mounts
+ * them there), nor for a reused cluster's session (its keeper mounted its own).
+ */
+export function mountDataDirs(
+  spec: ClusterSpec,
+  provisioner: Provisioner,
+  slots: readonly NodeSlot[],
+  run: RunContext,
+  cluster: string,
+  unmounts: Array<() => void>,
+): void {
+  if (!spec.disk || provisioner.kind === "ssh" || provisioner.keepsNodes) return;
+  for (const slot of slots) unmounts.push(mountSizedDataDir(slot.dataDir, spec.disk.size, run, cluster, slot.name));
+}
+
 /** A tmpfs of `size` over a data dir, so a full-disk fault fills it rather than a real disk. */
-export function mountSizedDataDir(dir: string, size: string, run: RunContext, cluster: string, node: string): () => void {
+function mountSizedDataDir(dir: string, size: string, run: RunContext, cluster: string, node: string): () => void {
   if (process.getuid?.() !== 0) {
     throw new FaultlineError({
       code: "FAULTLINE_PERMISSION",

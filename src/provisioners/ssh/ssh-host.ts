@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { FaultlineError } from "../../common/errors";
-import { timers } from "../../common/timers";
+import { destroyUnlessClosed } from "../../common/sockets";
 import { addKnownHost, checkHostKey, knownHostsName, readKnownHosts, type HostKeyVerdict } from "./known-hosts";
 import { defaultIdentities, type ResolvedSshHost, type SshOptions } from "../../cluster/ssh-options";
 
@@ -219,14 +219,8 @@ export class SshHostConnection {
   }
 }
 
-/**
- * Ends a connection politely (SSH's disconnect, then a FIN), and for good after a grace period:
- * a host that vanished meanwhile (its machine gone, or a test's namespace deleted) never answers
- * the FIN, and a socket waiting for it would hold this process open for ever.
- */
+/** Ends a connection politely (SSH's disconnect, then a FIN), and for good if the host never answers. */
 function endClient({ client, socket }: Pooled): void {
   client.end();
-  const timer = timers.setTimeout(() => socket.destroy(), 2000);
-  timer.unref();
-  socket.once("close", () => timers.clearTimeout(timer));
+  destroyUnlessClosed(socket);
 }
