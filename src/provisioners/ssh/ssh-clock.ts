@@ -4,6 +4,7 @@ import type { Applied, ClockControl } from "../../cluster/controls";
 import type { Node } from "../../cluster/node-types";
 import { faketimeSpec } from "../host/faketime-clock";
 import { shellQuote } from "./remote-scripts";
+import { describeExit } from "./ssh-host";
 import type { SshMember } from "./ssh-member";
 
 interface NodeClock {
@@ -75,7 +76,7 @@ export class SshClock implements ClockControl {
       if (result.code !== 0)
         throw new FaultlineError({
           code: "FAULTLINE_FAULT_FAILED",
-          message: `writing the clock file on host ${member.on.connection.host.label} failed: ${result.stderr}`,
+          message: `writing the clock file on host ${member.on.connection.host.label} failed (${describeExit(result)})`,
           hint: "check the run's folder on the host",
           cluster: this.clusterName(),
           node: node.name,

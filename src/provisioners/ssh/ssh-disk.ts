@@ -2,6 +2,7 @@ import { FaultlineError } from "../../common/errors";
 import type { Applied, DiskControl } from "../../cluster/controls";
 import type { Node } from "../../cluster/node-types";
 import { shellQuote } from "./remote-scripts";
+import { describeExit } from "./ssh-host";
 import type { SshMember } from "./ssh-member";
 
 /** The ballast that fills a data dir (disk faults skip files named .faultline-* when they corrupt one). */
@@ -19,7 +20,7 @@ export function sshDisk(cluster: string, memberOf: (name: string) => SshMember, 
       const denied = /permission denied|not permitted|only root/i.test(result.stderr);
       throw new FaultlineError({
         code: denied ? "FAULTLINE_PERMISSION" : "FAULTLINE_FAULT_FAILED",
-        message: `${what} on host ${member.on.connection.host.label} failed (exit ${result.code}): ${result.stderr || "no output"}`,
+        message: `${what} on host ${member.on.connection.host.label} failed (${describeExit(result)})`,
         hint: denied ? "mounts need root on the host: connect as root" : "see the host's answer above; the fault was not applied",
         cluster,
         node: node.name,

@@ -15,6 +15,15 @@ export interface ExecResult {
   stderr: string;
 }
 
+/**
+ * How a command ended, for an error message: its exit code or signal and what it printed on
+ * stderr, or that its channel closed with neither (the connection dropped, or sshd ended it).
+ */
+export function describeExit(result: Pick<ExecResult, "code" | "signal" | "stderr">): string {
+  const how = result.code !== null ? `exit ${result.code}` : result.signal ? `killed by ${result.signal}` : "its channel closed without an exit status";
+  return `${how}: ${result.stderr || "no output"}`;
+}
+
 /** OpenSSH allows 10 sessions per connection (MaxSessions); leave room. */
 const CHANNELS_PER_CONNECTION = 8;
 
@@ -70,7 +79,11 @@ export class SshHostConnection {
         code = c;
         signal = s ?? undefined;
       });
-      channel.on("close", () => resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString().trim() }));
+      channel.on("close", () => {
+        let stderr = Buffer.concat(err).toString().trim();
+        if (code === null && !signal && this.lostReason) stderr = `${stderr}${stderr ? "; " : ""}the connection was lost: ${this.lostReason}`.trim();
+        resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr });
+      });
       channel.end(stdin);
     });
   }

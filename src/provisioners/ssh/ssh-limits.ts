@@ -2,6 +2,7 @@ import { FaultlineError } from "../../common/errors";
 import type { Applied, LimitName, LimitsControl } from "../../cluster/controls";
 import type { Node } from "../../cluster/node-types";
 import { shellQuote } from "./remote-scripts";
+import { describeExit } from "./ssh-host";
 import { hostTool, type SshMember } from "./ssh-member";
 
 /** Lowers nodes' soft limits with the host's prlimit; heal restores what each process had. */
@@ -24,7 +25,7 @@ export function sshLimits(cluster: string, memberOf: (name: string) => SshMember
         if (result.code !== 0)
           throw new FaultlineError({
             code: "FAULTLINE_FAULT_FAILED",
-            message: `prlimit ${args.join(" ")} on host ${member.on.connection.host.label} failed: ${result.stderr}`,
+            message: `prlimit ${args.join(" ")} on host ${member.on.connection.host.label} failed (${describeExit(result)})`,
             hint: "a process's limits can be changed by its own user or by root",
             cluster,
             node: member.name,

@@ -9,6 +9,7 @@ import { lossPlan, partitionPlan, type DropRule } from "../firewall/drop-plans";
 import { SerialQueues } from "../firewall/serial-queues";
 import { BandwidthLimits } from "../firewall/bandwidth-limits";
 import { shellQuote } from "./remote-scripts";
+import { describeExit } from "./ssh-host";
 import { hostTool, type SshMember, type SshRunHost } from "./ssh-member";
 import { hostGaps } from "./host-survey";
 
@@ -169,7 +170,7 @@ export class SshNetwork implements NetworkControl {
     const denied = /permission denied|not permitted/i.test(result.stderr);
     return new FaultlineError({
       code: denied ? "FAULTLINE_PERMISSION" : "FAULTLINE_FAULT_FAILED",
-      message: `${fault} on host ${member.on.connection.host.label} failed (exit ${result.code}): ${result.stderr || "no output"}`,
+      message: `${fault} on host ${member.on.connection.host.label} failed (${describeExit(result)})`,
       hint: denied ? "iptables needs root (or CAP_NET_ADMIN) on the host: connect as root" : "check iptables on the host; the fault was rolled back",
       cluster: this.cluster,
       node: member.name,
