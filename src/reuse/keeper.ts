@@ -10,7 +10,8 @@ import type { ClusterSpec, Node } from "../cluster/types";
 import type { RunContext } from "../reaper/run-context";
 import { createProvisioner } from "../wiring/create-provisioner";
 import { mountDataDirs } from "../wiring/start-cluster";
-import { toWireError, Wire, type Event, type Request } from "./wire";
+import { toWireError } from "../common/wire-error";
+import { Wire, type Event, type Request } from "./wire";
 
 export const CAPABILITIES: readonly Capability[] = ["kill", "pause", "partition", "loss", "bandwidth", "peer-toxics", "clock", "disk", "limits"];
 

@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { FaultlineError, isFaultlineError, type ErrorCode } from "../common/errors";
+import { fromWireError, type WireError } from "../common/wire-error";
 import { destroyUnlessClosed } from "../common/sockets";
 
 /** A request from a session to its keeper. */
@@ -9,37 +9,9 @@ export interface Request {
   args: unknown;
 }
 
-/** An error as it crosses the socket: a faultline error keeps its code, place and hint. */
-export interface WireError {
-  message: string;
-  code?: ErrorCode;
-  what?: string;
-  hint?: string;
-  cluster?: string;
-  node?: string;
-  option?: string;
-  details?: string;
-}
-
 export type Reply = { id: number; result?: unknown; error?: WireError };
 export type Event = { event: string; [key: string]: unknown };
 type Message = Request | Reply | Event;
-
-export function toWireError(error: unknown): WireError {
-  if (isFaultlineError(error)) {
-    const { code, what, hint, cluster, node, option, details } = error;
-    return { message: error.message, code, what, hint, cluster, node, option, details };
-  }
-  return { message: String((error as Error)?.message ?? error) };
-}
-
-export function fromWireError(error: WireError): Error {
-  if (error.code && error.what !== undefined) {
-    const { code, what, hint, cluster, node, option, details } = error;
-    return new FaultlineError({ code, message: what, hint, cluster, node, option, details });
-  }
-  return new Error(error.message);
-}
 
 /**
  * Newline-delimited JSON over a Unix socket, both ways: requests with ids and their replies,

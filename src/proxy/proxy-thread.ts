@@ -1,0 +1,285 @@
+import { existsSync, statSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { FaultlineError } from "../common/errors";
+import { timers } from "../common/timers";
+import { fromWireError, type WireError } from "../common/wire-error";
+import type { ProxyUpstream } from "./check-address";
+import { closedProxy, unboundProxy, type Blackhole, type ProxyEngine, type ProxyStats } from "./proxy-core";
+import type { ThreadMessage, ThreadRequest } from "./proxy-thread-protocol";
+import type { ProxyToxic, ToxicSpec } from "./toxic-spec";
+
+/** A synchronous call the thread has not answered by then means it is gone or wedged. */
+const ANSWER_TIMEOUT_MS = 10_000;
+/** A thread with no proxy left ends after this long, unless a new proxy comes. */
+const IDLE_MS = 1000;
+
+/**
+ * The worker thread that runs this module's proxies (one per module instance: Jest gives every
+ * test file its own, and each ends soon after its last proxy closed). It keeps the process alive
+ * only while one of its proxies listens, as a proxy on the main thread would.
+ */
+class ProxyThread {
+  private static current: ProxyThread | undefined;
+
+  static shared(): ProxyThread {
+    if (!ProxyThread.current || ProxyThread.current.ending) ProxyThread.current = new ProxyThread();
+    return ProxyThread.current;
+  }
+
+  private readonly worker: Worker;
+  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  private readonly replies: MessagePort;
+  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  private readonly attemptListeners = new Map<number, (at: number) => void>();
+  private nextId = 0;
+  /** Proxies the thread holds, and how many of them listen (or have a call in flight). */
+  private proxies = 0;
+  private busy = 0;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private ending = false;
+  private failure: Error | undefined;
+
+  private constructor() {
+    const channel = new MessageChannel();
+    this.replies = channel.port1;
+    this.replies.unref();
+    this.worker = new Worker(threadEntry(), {
+      workerData: { flag: this.flag, replies: channel.port2, origin: performance.timeOrigin },
+      transferList: [channel.port2],
+      stdout: false,
+      stderr: false,
+    });
+    this.worker.unref();
+    this.worker.on("message", (message: ThreadMessage) => this.onMessage(message));
+    this.worker.on("error", (error) => this.fail(error));
+    this.worker.on("exit", (code) => this.fail(new Error(`it exited (code ${code})`)));
+  }
+
+  /** Registers a proxy; the thread stays while it has any. */
+  add(proxy: number, onAttempt: (at: number) => void, create: unknown): void {
+    if (this.idleTimer) timers.clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.proxies += 1;
+    this.attemptListeners.set(proxy, onAttempt);
+    this.call(proxy, "create", create);
+  }
+
+  newId(): number {
+    return ++this.nextId;
+  }
+
+  /** A call the caller waits for, blocking its thread until the proxy thread answered (microseconds). */
+  call<T>(proxy: number, op: string, args?: unknown): T {
+    if (this.failure) throw this.failure;
+    Atomics.store(this.flag, 0, 0);
+    this.worker.postMessage({ proxy, op, args, sync: true } satisfies ThreadRequest);
+    if (Atomics.wait(this.flag, 0, 0, ANSWER_TIMEOUT_MS) === "timed-out") {
+      throw threadError(`the proxy thread did not answer "${op}" within ${ANSWER_TIMEOUT_MS / 1000} s`);
+    }
+    const reply = receiveMessageOnPort(this.replies)?.message as { result?: T; error?: WireError } | undefined;
+    if (!reply) throw threadError(`the proxy thread signalled an answer to "${op}" but sent none`);
+    if (reply.error) throw fromWireError(reply.error);
+    return reply.result as T;
+  }
+
+  /** A call answered later (listening, closing); the process stays alive meanwhile. */
+  request<T>(proxy: number, op: string): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.newId();
+    this.hold(1);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.worker.postMessage({ proxy, op, id } satisfies ThreadRequest);
+    }).finally(() => this.hold(-1));
+  }
+
+  /** Counts what must keep the process alive: a listening proxy, a call in flight. */
+  hold(delta: number): void {
+    this.busy += delta;
+    if (this.busy > 0) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  /** Forgets a closed proxy; with none left, the thread ends after a while. */
+  remove(proxy: number): void {
+    this.attemptListeners.delete(proxy);
+    this.proxies -= 1;
+    if (this.proxies > 0 || this.ending) return;
+    this.idleTimer = timers.setTimeout(() => {
+      this.ending = true;
+      void this.worker.terminate();
+    }, IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  private onMessage(message: ThreadMessage): void {
+    if ("event" in message) {
+      this.attemptListeners.get(message.proxy)?.(message.at);
+      return;
+    }
+    const waiter = this.pending.get(message.id);
+    if (!waiter) return;
+    this.pending.delete(message.id);
+    if (message.error) waiter.reject(fromWireError(message.error));
+    else waiter.resolve(message.result);
+  }
+
+  private fail(error: Error): void {
+    if (this.ending) return;
+    this.ending = true;
+    this.failure = threadError(`the proxy thread stopped: ${error.message}`, error);
+    for (const waiter of this.pending.values()) waiter.reject(this.failure);
+    this.pending.clear();
+  }
+}
+
+/**
+ * A proxy on the proxy thread, as its owner sees it: each call crosses to the thread and
+ * returns once done there, so a partition is in force when `setBlackhole` returns, as on the
+ * calling thread. After close, what it counted stays readable.
+ */
+export class ThreadProxy implements ProxyEngine {
+  private readonly thread = ProxyThread.shared();
+  private readonly id = this.thread.newId();
+  private address: { host: string; port: number } | undefined;
+  private starting: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private final: { toxics: ProxyToxic[]; blackhole: Blackhole; attempts: number[]; stats: ProxyStats } | undefined;
+
+  constructor(
+    readonly name: string,
+    create: { listenHost: string; listenPort: number; upstream: ProxyUpstream },
+    onAttempt: (at: number) => void,
+  ) {
+    this.thread.add(this.id, onAttempt, { name, ...create });
+  }
+
+  start(): Promise<void> {
+    if (this.closing) return Promise.reject(closedProxy(this.name));
+    this.starting ??= this.thread.request<{ host: string; port: number }>(this.id, "start").then((address) => {
+      this.address = address;
+      this.thread.hold(1);
+    });
+    return this.starting;
+  }
+
+  get host(): string {
+    if (!this.address) throw unboundProxy(this.name);
+    return this.address.host;
+  }
+
+  get port(): number {
+    if (!this.address) throw unboundProxy(this.name);
+    return this.address.port;
+  }
+
+  setUpstream(upstream: ProxyUpstream): void {
+    this.live("setUpstream", upstream);
+  }
+
+  addToxic(spec: ToxicSpec): string {
+    return this.live<string>("addToxic", spec);
+  }
+
+  removeToxic(id: string): boolean {
+    return this.final ? false : this.live<boolean>("removeToxic", id);
+  }
+
+  clearToxics(): void {
+    if (!this.final) this.live("clearToxics");
+  }
+
+  get toxics(): ProxyToxic[] {
+    return this.final ? [...this.final.toxics] : this.live("toxics");
+  }
+
+  setBlackhole(blackhole: Blackhole): void {
+    this.live("setBlackhole", { upstream: blackhole.upstream, downstream: blackhole.downstream });
+  }
+
+  hold(directions: Partial<Blackhole>): () => void {
+    const hold = this.live<number>("hold", { upstream: directions.upstream, downstream: directions.downstream });
+    let released = false;
+    return () => {
+      if (released || this.final) return;
+      released = true;
+      this.live("release", hold);
+    };
+  }
+
+  get blackhole(): Blackhole {
+    return this.final ? { ...this.final.blackhole } : this.live("blackhole");
+  }
+
+  cutConnections(): void {
+    if (!this.final) this.live("cutConnections");
+  }
+
+  get connectionAttempts(): number[] {
+    return this.final ? [...this.final.attempts] : this.live("attempts");
+  }
+
+  get stats(): ProxyStats {
+    return this.final ? { ...this.final.stats, active: 0 } : this.live("stats");
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.starting?.catch(() => undefined);
+      const listening = this.address !== undefined;
+      this.final = { toxics: this.toxics, blackhole: this.blackhole, attempts: this.connectionAttempts, stats: this.stats };
+      try {
+        await this.thread.request(this.id, "close");
+      } finally {
+        if (listening) this.thread.hold(-1);
+        this.thread.remove(this.id);
+      }
+    })();
+    return this.closing;
+  }
+
+  /** A call on the proxy while it is open; after close, changes are refused as the closed proxy would ignore them. */
+  private live<T = void>(op: string, args?: unknown): T {
+    if (this.final) {
+      throw new FaultlineError({
+        code: "FAULTLINE_PROXY",
+        message: `proxy "${this.name}" is closed: ${op} has nothing to act on`,
+        hint: "create a new FaultProxy",
+      });
+    }
+    return this.thread.call<T>(this.id, op, args);
+  }
+}
+
+function threadError(
+  message: string,
+  cause?: unknown,
+  hint = "a fault proxy's thread failed: run with DEBUG=faultline:proxy, or FAULTLINE_PROXY_THREAD=0 to run proxies on the calling thread, and report it",
+): FaultlineError {
+  return new FaultlineError({ code: "FAULTLINE_PROXY", message, hint, cause });
+}
+
+/**
+ * The thread's script: next to this file once built; from the source tree (this package's own
+ * tests), the built one, refused when it is older than the sources it was built from.
+ */
+function threadEntry(): string {
+  const sibling = join(__dirname, "proxy-thread-main.js");
+  if (existsSync(sibling)) return sibling;
+  const built = join(__dirname, "..", "..", "dist", "proxy", "proxy-thread-main.js");
+  const stale =
+    existsSync(built) &&
+    readdirSync(__dirname, { recursive: true, encoding: "utf8" }).some(
+      (file) => file.endsWith(".ts") && statSync(join(__dirname, file)).mtimeMs > statSync(built).mtimeMs,
+    );
+  if (existsSync(built) && !stale) return built;
+  throw threadError(
+    existsSync(built)
+      ? `the built proxy thread (${built}) is older than the proxy's sources in ${__dirname}`
+      : `the proxy thread's script is not built (looked for ${sibling} and ${built})`,
+    undefined,
+    "run npm run build (npm test does), or FAULTLINE_PROXY_THREAD=0 to run proxies on the calling thread",
+  );
+}

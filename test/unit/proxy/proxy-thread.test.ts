@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { isFaultlineError } from "../../../src/common/errors";
+import { FaultProxy } from "../../../src/proxy";
+
+/**
+ * A process of its own with an echo server and a client: the client reaches the echo server
+ * through a proxy of this process, and counts the round trips it completes in a window that
+ * starts when told "go". Neither end lives on this thread, so only the proxy can be stalled by it.
+ */
+const PEER = `
+const net = require("node:net");
+const server = net.createServer((s) => s.on("data", (d) => s.write(d)));
+server.listen(0, "127.0.0.1", () => process.send({ echo: server.address().port }));
+process.on("message", (message) => {
+  if (message.proxy) {
+    const socket = net.connect({ host: "127.0.0.1", port: message.proxy, noDelay: true });
+    socket.once("data", () => process.send({ ready: true }));
+    socket.write("warm-up");
+    process.on("message", (go) => {
+      if (!go.go) return;
+      const until = Date.now() + go.windowMs;
+      let count = 0;
+      socket.on("data", () => {
+        count += 1;
+        if (Date.now() < until) socket.write("x");
+      });
+      setTimeout(() => process.send({ count }), go.windowMs);
+      socket.write("x");
+    });
+  }
+});
+process.on("disconnect", () => process.exit(0));
+`;
+
+const children: ChildProcess[] = [];
+const proxies: FaultProxy[] = [];
+
+afterEach(async () => {
+  for (const proxy of proxies.splice(0)) await proxy.close();
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+});
+
+function startPeer(): ChildProcess {
+  const peer = spawn(process.execPath, ["-e", PEER], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  children.push(peer);
+  return peer;
+}
+
+function next<T>(child: ChildProcess, key: string): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (message: Record<string, unknown>): void => {
+      if (!(key in message)) return;
+      child.off("message", on);
+      resolve(message[key] as T);
+    };
+    child.on("message", on);
+  });
+}
+
+/** Blocks this thread (no timer, no I/O callback runs) for `ms`. */
+function blockThread(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Round trips the peer completes through the proxy while this thread is blocked for longer than its window. */
+async function roundTripsWhileBlocked(thread: boolean): Promise<number> {
+  const peer = startPeer();
+  const echo = await next<number>(peer, "echo");
+  const proxy = new FaultProxy({ name: `blocked-${thread}`, upstream: { host: "127.0.0.1", port: echo }, thread });
+  proxies.push(proxy);
+  await proxy.start();
+  const ready = next(peer, "ready");
+  peer.send({ proxy: proxy.port });
+  await ready;
+  const counted = next<number>(peer, "count");
+  await new Promise((resolve) => peer.send({ go: true, windowMs: 300 }, resolve));
+  blockThread(800);
+  return counted;
+}
+
+describe("the proxy thread", () => {
+  it("keeps forwarding while the test's thread is blocked (and a proxy on the calling thread does not)", async () => {
+    expect(await roundTripsWhileBlocked(true)).toBeGreaterThan(20);
+    expect(await roundTripsWhileBlocked(false)).toBeLessThanOrEqual(1);
+  });
+
+  it("makes each change before the call returns: a blackhole set from the test holds the next byte", async () => {
+    const peer = startPeer();
+    const echo = await next<number>(peer, "echo");
+    const proxy = new FaultProxy({ name: "ordered", upstream: { host: "127.0.0.1", port: echo } });
+    proxies.push(proxy);
+    await proxy.start();
+    const ready = next(peer, "ready");
+    peer.send({ proxy: proxy.port });
+    await ready;
+    proxy.setBlackhole({ upstream: true, downstream: false });
+    const counted = next<number>(peer, "count");
+    peer.send({ go: true, windowMs: 300 });
+    expect(await counted).toBe(0);
+    expect(proxy.blackhole).toEqual({ upstream: true, downstream: false });
+    expect(proxy.stats.active).toBe(1);
+  });
+
+  it("keeps what a closed proxy counted readable, and refuses changes to it", async () => {
+    const proxy = new FaultProxy({ name: "closed", upstream: { host: "127.0.0.1", port: 9 } });
+    await proxy.start();
+    proxy.addToxic({ type: "latency", name: "slow", attributes: { latency: 5 } });
+    await proxy.close();
+    expect(proxy.toxics.map((t) => t.id)).toEqual(["slow"]);
+    expect(proxy.stats).toMatchObject({ connections: 0, active: 0 });
+    expect(() => proxy.setBlackhole({ upstream: true, downstream: true })).toThrow(expect.objectContaining({ code: "FAULTLINE_PROXY" }));
+    await expect(proxy.start()).rejects.toMatchObject({ code: "FAULTLINE_PROXY" });
+  });
+
+  it("refuses a random function together with thread: true, and a bad FAULTLINE_PROXY_THREAD", () => {
+    const upstream = { host: "127.0.0.1", port: 9 };
+    expect(() => new FaultProxy({ name: "both", upstream, random: Math.random, thread: true })).toThrow(
+      expect.objectContaining({ code: "FAULTLINE_INVALID_OPTION", option: "thread" }),
+    );
+    const saved = process.env.FAULTLINE_PROXY_THREAD;
+    process.env.FAULTLINE_PROXY_THREAD = "yes";
+    try {
+      const error: unknown = (() => {
+        try {
+          return new FaultProxy({ name: "env", upstream });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(isFaultlineError(error)).toBe(true);
+      expect(error).toMatchObject({ code: "FAULTLINE_INVALID_OPTION", option: "FAULTLINE_PROXY_THREAD" });
+    } finally {
+      if (saved === undefined) delete process.env.FAULTLINE_PROXY_THREAD;
+      else process.env.FAULTLINE_PROXY_THREAD = saved;
+    }
+  });
+});
