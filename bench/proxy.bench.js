@@ -104,7 +104,7 @@ async function bulk(port, ms) {
   });
   const elapsed = now() - start;
   socket.destroy();
-  return { bytesPerSec: (counted / elapsed) * 1000 };
+  return { bytesPerSec: (counted / elapsed) * 1000, bytes: counted };
 }
 
 /** 1-byte ping-pong through an echo: round-trip times in µs, after a warm-up. */
@@ -199,29 +199,46 @@ async function waitForPort(port, ms) {
   }
 }
 
-/** A process of a peer tool, stopped by its pid when the bench ends. */
+/** A process of a peer tool, stopped by its pid when the bench ends; `cpu()` reads its CPU seconds. */
 function started(command, args) {
   const child = spawn(command, args, { stdio: "ignore" });
-  return () =>
+  const stop = () =>
     new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once("exit", () => resolve());
       child.kill("SIGTERM");
     });
+  return { stop, cpu: () => processCpu(child.pid) };
+}
+
+/**
+ * CPU seconds of a process and of its children it has reaped (socat forks one per connection),
+ * from /proc: utime, stime, cutime, cstime in clock ticks (100 per second on Linux).
+ */
+function processCpu(pid) {
+  const stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) / 100;
+}
+
+/** CPU seconds of this process, all threads: the proxies made here (the client and servers run elsewhere). */
+function ownCpu() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 /** socat -b 65536 in front of `upstreamPort`, if socat is installed. */
 async function socatProxy(upstreamPort) {
   const port = await freePort();
-  const stop = started("socat", ["-b", "65536", `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `TCP:127.0.0.1:${upstreamPort},nodelay`]);
+  const { stop, cpu } = started("socat", ["-b", "65536", `TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, `TCP:127.0.0.1:${upstreamPort},nodelay`]);
   await waitForPort(port, 3000);
-  return { port, close: stop };
+  return { port, close: stop, cpu };
 }
 
 /** A Toxiproxy server with one proxy per upstream port, if TOXIPROXY_SERVER names its binary. */
 async function toxiproxy(binary, upstreamPorts) {
   const apiPort = await freePort();
-  const stop = started(binary, ["-host", "127.0.0.1", "-port", String(apiPort)]);
+  const { stop, cpu } = started(binary, ["-host", "127.0.0.1", "-port", String(apiPort)]);
   await waitForPort(apiPort, 5000);
   const ports = [];
   for (const [i, upstream] of upstreamPorts.entries()) {
@@ -243,7 +260,7 @@ async function toxiproxy(binary, upstreamPorts) {
       }
     }
   };
-  return { ports, close: stop, addLatencyToxics };
+  return { ports, close: stop, cpu, addLatencyToxics };
 }
 
 const hasSocat = () => {
@@ -297,11 +314,18 @@ function makeClient(where) {
  * round, then the median, so a burst of load from elsewhere on the machine skews one round
  * rather than the result.
  */
-async function measure(client, targets) {
-  const results = targets.map(() => ({ bulk: [], p50: [], p99: [] }));
+async function measure(client, targets, { cpu = false } = {}) {
+  const results = targets.map(() => ({ bulk: [], p50: [], p99: [], cpuPerGB: [] }));
   for (const t of targets.slice(1)) await client.run({ kind: "bulk", port: t.sink, ms: 300 }); // warm-up (JIT)
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (const [i, t] of targets.entries()) results[i].bulk.push((await client.run({ kind: "bulk", port: t.sink, ms: BULK_MS })).bytesPerSec);
+    for (const [i, t] of targets.entries()) {
+      const before = cpu && t.cpu ? t.cpu() : undefined;
+      const run = await client.run({ kind: "bulk", port: t.sink, ms: BULK_MS });
+      results[i].bulk.push(run.bytesPerSec);
+      if (before === undefined) continue;
+      await new Promise((resolve) => setTimeout(resolve, 50)); // socat reaps the connection's child
+      results[i].cpuPerGB.push(((t.cpu() - before) / run.bytes) * 1e9);
+    }
     for (const [i, t] of targets.entries()) {
       const rtts = (await client.run({ kind: "ping", port: t.echo, count: PINGS })).rtts.sort((a, b) => a - b);
       results[i].p50.push(percentile(rtts, 50));
@@ -311,6 +335,7 @@ async function measure(client, targets) {
   const [direct] = results;
   return results.map((r) => ({
     bulk: median(r.bulk),
+    cpuPerGB: r.cpuPerGB.length ? median(r.cpuPerGB) : undefined,
     p50: median(r.p50),
     p99: median(r.p99),
     ratio: median(r.bulk.map((b, i) => b / direct.bulk[i])),
@@ -414,6 +439,11 @@ function report(layout, [direct, proxied, bare, ...peers], peerNames) {
     `  ${mark(added <= addedGoal)} added p50 round trip ${us(added)} (goal <= ${us(addedGoal)}${socat ? ", socat's" : ""}; bare pipe proxy adds ${us(bare.added)})`,
   );
   if (socat) console.log(`  ${mark(ratio >= socat.ratio)} throughput at socat's level or above: FaultProxy ÷ socat ${(ratio / socat.ratio).toFixed(2)}`);
+  if (proxied.cpuPerGB !== undefined) {
+    const cpu = (name, t) => `${name} ${t.cpuPerGB.toFixed(2)} s`;
+    const others = peers.map((peer, i) => `, ${cpu(peerNames[i], peer)}`).join("");
+    console.log(`  CPU per GB forwarded (the proxy's process): ${cpu("FaultProxy", proxied)}, ${cpu("bare pipe proxy", bare)}${others}`);
+  }
   for (const [i, peer] of peers.entries()) {
     console.log(
       `  peer ${peerNames[i]}: bulk ${mb(peer.bulk)}, throughput/direct ${peer.ratio.toFixed(2)}, added p50 round trip ${us(peer.added)} (FaultProxy ÷ ${peerNames[i]} throughput ${(ratio / peer.ratio).toFixed(2)})`,
@@ -440,23 +470,23 @@ async function main() {
     closers.push(bareEcho.close, bareSink.close);
     const targets = [
       { echo: ports.echoPort, sink: ports.sinkPort },
-      { echo: echoProxy.port, sink: sinkProxy.port },
-      { echo: bareEcho.port, sink: bareSink.port },
+      { echo: echoProxy.port, sink: sinkProxy.port, cpu: ownCpu },
+      { echo: bareEcho.port, sink: bareSink.port, cpu: ownCpu },
     ];
-    targets.push({ echo: localEcho.port, sink: localSink.port });
+    targets.push({ echo: localEcho.port, sink: localSink.port, cpu: ownCpu });
     const peerNames = ["FaultProxy on the calling thread"];
     let toxiproxyPeer;
     if (hasSocat()) {
       const [echo, sink] = [await socatProxy(ports.echoPort), await socatProxy(ports.sinkPort)];
       closers.push(echo.close, sink.close);
-      targets.push({ echo: echo.port, sink: sink.port });
+      targets.push({ echo: echo.port, sink: sink.port, cpu: sink.cpu });
       peerNames.push(SOCAT);
     } else console.log("peer socat: not installed (apt-get install socat), left out");
     if (process.env.TOXIPROXY_SERVER) {
       const peer = await toxiproxy(process.env.TOXIPROXY_SERVER, [ports.echoPort, ports.sinkPort]);
       toxiproxyPeer = peer;
       closers.push(peer.close);
-      targets.push({ echo: peer.ports[0], sink: peer.ports[1] });
+      targets.push({ echo: peer.ports[0], sink: peer.ports[1], cpu: peer.cpu });
       peerNames.push("Toxiproxy");
     } else console.log("peer Toxiproxy: TOXIPROXY_SERVER not set (see the header for building it), left out");
     console.log(`FaultProxy bench (node ${process.version}, ${require("node:os").availableParallelism()} CPUs, ${ROUNDS} rounds, medians; ratios per round)`);
@@ -467,7 +497,7 @@ async function main() {
     ]) {
       const client = makeClient(where);
       try {
-        report(layout, await measure(client, targets), peerNames);
+        report(layout, await measure(client, targets, { cpu: where === "process" }), peerNames);
       } finally {
         await client.close();
       }
@@ -479,7 +509,7 @@ async function main() {
     if (toxiproxyPeer) await toxiproxyPeer.addLatencyToxics();
     const client = makeClient("process");
     try {
-      report("another process, latency toxic of 0 ms both ways on FaultProxy and Toxiproxy", await measure(client, targets), peerNames);
+      report("another process, latency toxic of 0 ms both ways on FaultProxy and Toxiproxy", await measure(client, targets, { cpu: true }), peerNames);
     } finally {
       await client.close();
     }

@@ -144,7 +144,7 @@ describeDocker("overlapping faults on provisioner docker", () => {
 
     beforeAll(async () => {
       lib = transpileSrc(
-        ["wiring/start-cluster.ts", "faults/catalog.ts", "cluster/probes.ts", "reaper/run-context.ts", "reaper/watchdog-main.ts"],
+        ["wiring/start-cluster.ts", "faults/catalog.ts", "cluster/probes.ts", "reaper/run-context.ts", "reaper/watchdog-main.ts", "proxy/proxy-thread-main.ts"],
         join(repoRoot, ".tmp", `docker-overlaps-${process.pid}`),
       );
       child = spawn(
