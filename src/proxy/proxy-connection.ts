@@ -93,13 +93,15 @@ export class ProxyConnection implements ConnectionControl {
     this.links?.[direction].setHeld(hold);
   }
 
-  /** Both peers see ECONNRESET. */
+  /** Both peers see ECONNRESET; the proxy counts the connection as gone at once. */
   reset(reason: string): void {
     if (this.done) return;
     this.host.log(`[${this.host.name}] reset: ${reason}`);
+    this.done = true;
     this.stopLinks();
     resetSocket(this.client);
     if (this.upstream) resetSocket(this.upstream);
+    this.host.released(this);
   }
 
   /** Flushes what was already written, then closes both sockets. */
