@@ -8,6 +8,7 @@ import { fromWireError, type WireError } from "../common/wire-error";
 import type { ProxyUpstream } from "./check-address";
 import { closedProxy, unboundProxy, type Blackhole, type ProxyEngine, type ProxyStats } from "./proxy-core";
 import type { ThreadMessage, ThreadRequest } from "./proxy-thread-protocol";
+import { resolveToxic } from "./resolve-toxic";
 import type { ProxyToxic, ToxicSpec } from "./toxic-spec";
 
 /** A synchronous call the thread has not answered by then means it is gone or wedged. */
@@ -180,6 +181,9 @@ export class ThreadProxy implements ProxyEngine {
   }
 
   addToxic(spec: ToxicSpec): string {
+    // Checked here first, so a spec the thread could not even receive (a function in it) gets
+    // the same coded error as on the calling thread, not a DataCloneError.
+    resolveToxic(spec, this.name);
     return this.live<string>("addToxic", spec);
   }
 

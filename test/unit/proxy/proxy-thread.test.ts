@@ -112,6 +112,14 @@ describe("the proxy thread", () => {
     await expect(proxy.start()).rejects.toMatchObject({ code: "FAULTLINE_PROXY" });
   });
 
+  it("gives a toxic it cannot send to the thread the same coded error as on the calling thread", async () => {
+    const proxy = new FaultProxy({ name: "unsendable", upstream: { host: "127.0.0.1", port: 9 } });
+    proxies.push(proxy);
+    const spec = { type: "latency", attributes: { latency: () => 5 } } as unknown as Parameters<FaultProxy["addToxic"]>[0];
+    expect(() => proxy.addToxic(spec)).toThrow(expect.objectContaining({ code: expect.stringMatching(/^FAULTLINE_INVALID_/) }));
+    expect(proxy.toxics).toEqual([]);
+  });
+
   it("refuses a random function together with thread: true, and a bad FAULTLINE_PROXY_THREAD", () => {
     const upstream = { host: "127.0.0.1", port: 9 };
     expect(() => new FaultProxy({ name: "both", upstream, random: Math.random, thread: true })).toThrow(
