@@ -35,9 +35,8 @@ class ProxyThread {
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   private readonly attemptListeners = new Map<number, (at: number) => void>();
   private nextId = 0;
-  /** Proxies the thread holds, and how many of them listen (or have a call in flight). */
-  private proxies = 0;
-  private busy = 0;
+  /** What keeps the process alive: listening proxies and calls in flight. */
+  private keepingAlive = 0;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private ending = false;
   private failure: Error | undefined;
@@ -58,11 +57,10 @@ class ProxyThread {
     this.worker.on("exit", (code) => this.fail(new Error(`it exited (code ${code})`)));
   }
 
-  /** Registers a proxy; the thread stays while it has any. */
+  /** Registers a proxy (by its attempt listener); the thread stays while it has any. */
   add(proxy: number, onAttempt: (at: number) => void, create: unknown): void {
     if (this.idleTimer) timers.clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
-    this.proxies += 1;
     this.attemptListeners.set(proxy, onAttempt);
     this.call(proxy, "create", create);
   }
@@ -89,25 +87,24 @@ class ProxyThread {
   request<T>(proxy: number, op: string): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.newId();
-    this.hold(1);
+    this.keepAlive(1);
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.worker.postMessage({ proxy, op, id } satisfies ThreadRequest);
-    }).finally(() => this.hold(-1));
+    }).finally(() => this.keepAlive(-1));
   }
 
   /** Counts what must keep the process alive: a listening proxy, a call in flight. */
-  hold(delta: number): void {
-    this.busy += delta;
-    if (this.busy > 0) this.worker.ref();
+  keepAlive(delta: number): void {
+    this.keepingAlive += delta;
+    if (this.keepingAlive > 0) this.worker.ref();
     else this.worker.unref();
   }
 
   /** Forgets a closed proxy; with none left, the thread ends after a while. */
   remove(proxy: number): void {
     this.attemptListeners.delete(proxy);
-    this.proxies -= 1;
-    if (this.proxies > 0 || this.ending) return;
+    if (this.attemptListeners.size > 0 || this.ending) return;
     this.idleTimer = timers.setTimeout(() => {
       this.ending = true;
       void this.worker.terminate();
@@ -161,7 +158,7 @@ export class ThreadProxy implements ProxyEngine {
     if (this.closing) return Promise.reject(closedProxy(this.name));
     this.starting ??= this.thread.request<{ host: string; port: number }>(this.id, "start").then((address) => {
       this.address = address;
-      this.thread.hold(1);
+      this.thread.keepAlive(1);
     });
     return this.starting;
   }
@@ -237,7 +234,7 @@ export class ThreadProxy implements ProxyEngine {
       try {
         await this.thread.request(this.id, "close");
       } finally {
-        if (listening) this.thread.hold(-1);
+        if (listening) this.thread.keepAlive(-1);
         this.thread.remove(this.id);
       }
     })();
