@@ -49,6 +49,11 @@ export function closedProxy(name: string): FaultlineError {
   return new FaultlineError({ code: "FAULTLINE_PROXY", message: `proxy "${name}" was closed and cannot start again`, hint: "create a new FaultProxy" });
 }
 
+/** A change asked of a closed proxy: refused, since nothing is left for it to act on. */
+export function closedChange(name: string, op: string): FaultlineError {
+  return new FaultlineError({ code: "FAULTLINE_PROXY", message: `proxy "${name}" is closed: ${op} has nothing to act on`, hint: "create a new FaultProxy" });
+}
+
 export function unboundProxy(name: string): FaultlineError {
   return new FaultlineError({
     code: "FAULTLINE_PROXY",
@@ -165,11 +170,13 @@ export class ProxyCore implements ProxyEngine {
   }
 
   setUpstream(upstream: ProxyUpstream): void {
+    this.open("setUpstream");
     this.upstream = upstream;
   }
 
   addToxic(spec: ToxicSpec): string {
     const resolved = resolveToxic(spec, this.name);
+    this.open("addToxic");
     let id = resolved.id;
     if (this.activeToxics.some((t) => t.id === id)) {
       if (spec.name !== undefined) {
@@ -200,7 +207,7 @@ export class ProxyCore implements ProxyEngine {
   }
 
   removeToxic(id: string): boolean {
-    if (!this.activeToxics.some((t) => t.id === id)) return false;
+    if (this.closing || !this.activeToxics.some((t) => t.id === id)) return false;
     this.activeToxics = this.activeToxics.filter((t) => t.id !== id);
     log(`[${this.name}] - toxic ${id}`);
     for (const connection of this.connections) connection.removeToxic(id);
@@ -216,18 +223,20 @@ export class ProxyCore implements ProxyEngine {
   }
 
   setBlackhole(blackhole: Blackhole): void {
+    this.open("setBlackhole");
     this.manualHole.upstream = blackhole.upstream;
     this.manualHole.downstream = blackhole.downstream;
     this.applyHole();
   }
 
   hold(directions: Partial<Blackhole>): () => void {
+    this.open("hold");
     const held = (["upstream", "downstream"] as const).filter((direction) => directions[direction]);
     for (const direction of held) this.holds[direction]++;
     this.applyHole();
     let released = false;
     return () => {
-      if (released) return;
+      if (released || this.closing) return;
       released = true;
       for (const direction of held) this.holds[direction]--;
       this.applyHole();
@@ -295,6 +304,11 @@ export class ProxyCore implements ProxyEngine {
     this.connections.add(connection);
     if (this.hole.upstream || this.hole.downstream) this.pending.add(connection);
     else connection.connect(this.upstream);
+  }
+
+  /** Refuses a change once `close()` was called: what a closed proxy counted stays as it was. */
+  private open(op: string): void {
+    if (this.closing) throw closedChange(this.name, op);
   }
 
   private bound(): AddressInfo {

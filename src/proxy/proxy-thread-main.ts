@@ -62,6 +62,10 @@ function answer(request: ThreadRequest): unknown {
       return core(proxy).connectionAttempts;
     case "stats":
       return core(proxy).stats;
+    case "final": {
+      const { toxics, blackhole, connectionAttempts: attempts, stats } = core(proxy);
+      return { toxics, blackhole, attempts, stats };
+    }
     default:
       throw new Error(`proxy thread: unknown call ${request.op}`);
   }

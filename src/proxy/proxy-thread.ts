@@ -6,7 +6,7 @@ import { FaultlineError } from "../common/errors";
 import { timers } from "../common/timers";
 import { fromWireError, type WireError } from "../common/wire-error";
 import type { ProxyUpstream } from "./check-address";
-import { closedProxy, unboundProxy, type Blackhole, type ProxyEngine, type ProxyStats } from "./proxy-core";
+import { closedChange, closedProxy, unboundProxy, type Blackhole, type ProxyEngine, type ProxyStats } from "./proxy-core";
 import type { ThreadMessage, ThreadRequest } from "./proxy-thread-protocol";
 import { resolveToxic } from "./resolve-toxic";
 import type { ProxyToxic, ToxicSpec } from "./toxic-spec";
@@ -185,15 +185,15 @@ export class ThreadProxy implements ProxyEngine {
   }
 
   removeToxic(id: string): boolean {
-    return this.final ? false : this.live<boolean>("removeToxic", id);
+    return this.closing ? false : this.live<boolean>("removeToxic", id);
   }
 
   clearToxics(): void {
-    if (!this.final) this.live("clearToxics");
+    if (!this.closing) this.live("clearToxics");
   }
 
   get toxics(): ProxyToxic[] {
-    return this.final ? [...this.final.toxics] : this.live("toxics");
+    return this.final ? [...this.final.toxics] : this.read("toxics");
   }
 
   setBlackhole(blackhole: Blackhole): void {
@@ -204,33 +204,33 @@ export class ThreadProxy implements ProxyEngine {
     const hold = this.live<number>("hold", { upstream: directions.upstream, downstream: directions.downstream });
     let released = false;
     return () => {
-      if (released || this.final) return;
+      if (released || this.closing) return;
       released = true;
       this.live("release", hold);
     };
   }
 
   get blackhole(): Blackhole {
-    return this.final ? { ...this.final.blackhole } : this.live("blackhole");
+    return this.final ? { ...this.final.blackhole } : this.read("blackhole");
   }
 
   cutConnections(): void {
-    if (!this.final) this.live("cutConnections");
+    if (!this.closing) this.live("cutConnections");
   }
 
   get connectionAttempts(): number[] {
-    return this.final ? [...this.final.attempts] : this.live("attempts");
+    return this.final ? [...this.final.attempts] : this.read("attempts");
   }
 
   get stats(): ProxyStats {
-    return this.final ? { ...this.final.stats, active: 0 } : this.live("stats");
+    return this.final ? { ...this.final.stats, active: 0 } : this.read("stats");
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.starting?.catch(() => undefined);
       const listening = this.address !== undefined;
-      this.final = { toxics: this.toxics, blackhole: this.blackhole, attempts: this.connectionAttempts, stats: this.stats };
+      this.final = this.read<ThreadProxy["final"] & object>("final");
       try {
         await this.thread.request(this.id, "close");
       } finally {
@@ -241,16 +241,15 @@ export class ThreadProxy implements ProxyEngine {
     return this.closing;
   }
 
-  /** A call on the proxy while it is open; after close, changes are refused as the closed proxy would ignore them. */
+  /** A change to the proxy; refused from the moment `close()` is called, as on the calling thread. */
   private live<T = void>(op: string, args?: unknown): T {
-    if (this.final) {
-      throw new FaultlineError({
-        code: "FAULTLINE_PROXY",
-        message: `proxy "${this.name}" is closed: ${op} has nothing to act on`,
-        hint: "create a new FaultProxy",
-      });
-    }
+    if (this.closing) throw closedChange(this.name, op);
     return this.thread.call<T>(this.id, op, args);
+  }
+
+  /** A read of the proxy on the thread (until `close()` has kept its final state here). */
+  private read<T>(op: string): T {
+    return this.thread.call<T>(this.id, op);
   }
 }
 

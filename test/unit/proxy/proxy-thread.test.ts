@@ -101,14 +101,29 @@ describe("the proxy thread", () => {
     expect(proxy.stats.active).toBe(1);
   });
 
-  it("keeps what a closed proxy counted readable, and refuses changes to it", async () => {
-    const proxy = new FaultProxy({ name: "closed", upstream: { host: "127.0.0.1", port: 9 } });
+  it.each([
+    ["on the proxy thread", true],
+    ["on the calling thread", false],
+  ])("keeps what a closed proxy counted readable, and refuses changes to it, %s", async (_where, thread) => {
+    const proxy = new FaultProxy({ name: "closed", upstream: { host: "127.0.0.1", port: 9 }, thread });
     await proxy.start();
     proxy.addToxic({ type: "latency", name: "slow", attributes: { latency: 5 } });
-    await proxy.close();
-    expect(proxy.toxics.map((t) => t.id)).toEqual(["slow"]);
-    expect(proxy.stats).toMatchObject({ connections: 0, active: 0 });
+    const release = proxy.hold({ upstream: true });
+    const closing = proxy.close();
+    // Refused from the moment close() is called, not only once it is done.
     expect(() => proxy.setBlackhole({ upstream: true, downstream: true })).toThrow(expect.objectContaining({ code: "FAULTLINE_PROXY" }));
+    await closing;
+    expect(() => proxy.addToxic({ type: "latency", attributes: { latency: 1 } })).toThrow(expect.objectContaining({ code: "FAULTLINE_PROXY" }));
+    expect(() => proxy.hold({ downstream: true })).toThrow(expect.objectContaining({ code: "FAULTLINE_PROXY" }));
+    expect(() => proxy.setUpstream({ host: "127.0.0.1", port: 10 })).toThrow(expect.objectContaining({ code: "FAULTLINE_PROXY" }));
+    // Undoing is harmless: a heal that runs after the proxy closed leaves its final state alone.
+    release();
+    expect(proxy.removeToxic("slow")).toBe(false);
+    proxy.clearToxics();
+    proxy.cutConnections();
+    expect(proxy.toxics.map((t) => t.id)).toEqual(["slow"]);
+    expect(proxy.blackhole).toEqual({ upstream: true, downstream: false });
+    expect(proxy.stats).toMatchObject({ connections: 0, active: 0 });
     await expect(proxy.start()).rejects.toMatchObject({ code: "FAULTLINE_PROXY" });
   });
 
