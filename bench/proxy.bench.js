@@ -18,6 +18,9 @@
  *
  * Peer tools, measured in the same rounds when present (nothing of theirs is committed):
  * - socat (`apt-get install socat`), as `socat -b 65536`: the userspace reference;
+ * - bench/splice-forward.c, compiled into a temporary directory when `cc` is present: a forwarder
+ *   that moves bytes with splice(2), never copying them into a process. It is the ceiling for
+ *   any proxy on the machine, so the throughput goal can be read against what is reachable;
  * - Toxiproxy, built from its public source: TOXIPROXY_SERVER=/path/to/toxiproxy-server.
  *   Go 1.19 (Debian 12) builds its v2.7.0 in GOPATH mode against Debian's packages:
  *     apt-get install golang-github-gorilla-mux-dev golang-github-prometheus-client-golang-dev \
@@ -45,6 +48,7 @@ const PARTITION_MAX_MS = 3000;
 // added round trip than socat measured in the same rounds (50 µs when socat is not installed).
 const GOALS = { throughput: 0.6, addedP50Us: 50, applyHealMs: 2 };
 const SOCAT = "socat -b 65536";
+const SPLICE = "splice forwarder (C)";
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -235,6 +239,29 @@ async function socatProxy(upstreamPort) {
   return { port, close: stop, cpu };
 }
 
+/** Compiles bench/splice-forward.c into a temporary directory; undefined without a C compiler. */
+function buildSpliceForwarder() {
+  const fs = require("node:fs");
+  const path = require("node:path");
+  const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "fl-bench-splice-"));
+  const binary = path.join(dir, "splice-forward");
+  try {
+    execFileSync("cc", ["-O2", "-o", binary, path.join(__dirname, "splice-forward.c")], { stdio: "ignore" });
+    return { binary, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  } catch {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+}
+
+/** The splice forwarder in front of `upstreamPort`. */
+async function spliceProxy(binary, upstreamPort) {
+  const port = await freePort();
+  const { stop, cpu } = started(binary, [String(port), String(upstreamPort)]);
+  await waitForPort(port, 3000);
+  return { port, close: stop, cpu };
+}
+
 /** A Toxiproxy server with one proxy per upstream port, if TOXIPROXY_SERVER names its binary. */
 async function toxiproxy(binary, upstreamPorts) {
   const apiPort = await freePort();
@@ -338,6 +365,7 @@ async function measure(client, targets, { cpu = false } = {}) {
     cpuPerGB: r.cpuPerGB.length ? median(r.cpuPerGB) : undefined,
     p50: median(r.p50),
     p99: median(r.p99),
+    rounds: r.bulk,
     ratio: median(r.bulk.map((b, i) => b / direct.bulk[i])),
     added: median(r.p50.map((p, i) => p - direct.p50[i])),
   }));
@@ -420,6 +448,13 @@ async function partitionBench(FaultProxy, grudges, meshPorts, thread) {
   return { cut, healed, p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1], n: times.length };
 }
 
+/** Median and range of per-round ratios, e.g. "0.91 (0.74-1.12)". */
+function spread(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const m = median(sorted);
+  return { median: m, text: `${m.toFixed(2)} (${sorted[0].toFixed(2)}-${sorted[sorted.length - 1].toFixed(2)})` };
+}
+
 const mark = (ok) => (ok ? "ok  " : "MISS");
 const mb = (v) => `${(v / 1e6).toFixed(0)} MB/s`;
 const us = (v) => `${v.toFixed(1)} µs`;
@@ -438,7 +473,17 @@ function report(layout, [direct, proxied, bare, ...peers], peerNames) {
   console.log(
     `  ${mark(added <= addedGoal)} added p50 round trip ${us(added)} (goal <= ${us(addedGoal)}${socat ? ", socat's" : ""}; bare pipe proxy adds ${us(bare.added)})`,
   );
-  if (socat) console.log(`  ${mark(ratio >= socat.ratio)} throughput at socat's level or above: FaultProxy ÷ socat ${(ratio / socat.ratio).toFixed(2)}`);
+  if (socat) {
+    const paired = spread(proxied.rounds.map((b, i) => b / socat.rounds[i]));
+    console.log(`  ${mark(paired.median >= 1)} throughput at socat's level or above: FaultProxy ÷ socat per round, median ${paired.text}`);
+  }
+  const splice = peers[peerNames.indexOf(SPLICE)];
+  if (splice) {
+    const paired = spread(proxied.rounds.map((b, i) => b / splice.rounds[i]));
+    console.log(
+      `  ceiling: the splice forwarder (no copy into any process) reaches ${splice.ratio.toFixed(2)} of direct here; FaultProxy ÷ splice forwarder per round, median ${paired.text}`,
+    );
+  }
   if (proxied.cpuPerGB !== undefined) {
     const cpu = (name, t) => `${name} ${t.cpuPerGB.toFixed(2)} s`;
     const others = peers.map((peer, i) => `, ${cpu(peerNames[i], peer)}`).join("");
@@ -482,6 +527,14 @@ async function main() {
       targets.push({ echo: echo.port, sink: sink.port, cpu: sink.cpu });
       peerNames.push(SOCAT);
     } else console.log("peer socat: not installed (apt-get install socat), left out");
+    const spliceForwarder = buildSpliceForwarder();
+    if (spliceForwarder) {
+      closers.push(async () => spliceForwarder.remove());
+      const [echo, sink] = [await spliceProxy(spliceForwarder.binary, ports.echoPort), await spliceProxy(spliceForwarder.binary, ports.sinkPort)];
+      closers.push(echo.close, sink.close);
+      targets.push({ echo: echo.port, sink: sink.port, cpu: sink.cpu });
+      peerNames.push(SPLICE);
+    } else console.log("peer splice forwarder: no C compiler (cc), left out");
     if (process.env.TOXIPROXY_SERVER) {
       const peer = await toxiproxy(process.env.TOXIPROXY_SERVER, [ports.echoPort, ports.sinkPort]);
       toxiproxyPeer = peer;
