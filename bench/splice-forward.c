@@ -3,7 +3,7 @@
  * allows. Bytes move socket -> pipe -> socket with splice(2), so they are never copied into
  * this process; what is left is the kernel's own cost of a second TCP hop. The bench compiles
  * it into a temporary directory when a C compiler is present and measures it in the same rounds
- * as FaultProxy and socat: no userspace proxy can do better than this on the same machine.
+ * as FaultProxy and socat, as a reference for what a proxy can reach on the machine at all.
  *
  *   cc -O2 -o /tmp/splice-forward bench/splice-forward.c
  *   /tmp/splice-forward LISTEN_PORT UPSTREAM_PORT     (both on 127.0.0.1; one child per connection)
