@@ -74,8 +74,16 @@ function runServers() {
       if (chunk.includes(END_MARK)) socket.end(String(bytes));
     });
   };
-  Promise.all([listen(echo), listen(sink), listen(echo), listen(echo), listen(echo)]).then(([echoPort, sinkPort, ...mesh]) =>
-    process.send({ echoPort, sinkPort, mesh }),
+  // Source: sends 64 KiB chunks for as long as the client stays (the download direction).
+  const source = (socket) => {
+    const chunk = Buffer.alloc(CHUNK, 7);
+    const pump = () => {
+      while (!socket.destroyed) if (!socket.write(chunk)) return void socket.once("drain", pump);
+    };
+    pump();
+  };
+  Promise.all([listen(echo), listen(sink), listen(source), listen(echo), listen(echo), listen(echo)]).then(([echoPort, sinkPort, sourcePort, ...mesh]) =>
+    process.send({ echoPort, sinkPort, sourcePort, mesh }),
   );
   process.on("disconnect", () => process.exit(0));
 }
@@ -112,6 +120,29 @@ async function bulk(port, ms) {
   return { bytesPerSec: (counted / elapsed) * 1000, bytes: counted };
 }
 
+/** Reads what the source sends for `ms`: bytes per second downloaded. */
+async function download(port, ms) {
+  const socket = await connect(port);
+  const start = now();
+  const bytes = await new Promise((resolve) => {
+    let received = 0;
+    socket.on("data", (chunk) => {
+      received += chunk.length;
+      if (now() - start >= ms) resolve(received);
+    });
+  });
+  const elapsed = now() - start;
+  socket.destroy();
+  return { bytesPerSec: (bytes / elapsed) * 1000, bytes };
+}
+
+/** Runs one client task. */
+function runTask(task) {
+  if (task.kind === "bulk") return bulk(task.port, task.ms);
+  if (task.kind === "download") return download(task.port, task.ms);
+  return pingPong(task.port, task.count);
+}
+
 /** 1-byte ping-pong through an echo: round-trip times in µs, after a warm-up. */
 async function pingPong(port, count) {
   const socket = await connect(port);
@@ -138,16 +169,14 @@ async function pingPong(port, count) {
 
 function runClientProcess() {
   process.on("message", async (task) => {
-    const result = task.kind === "bulk" ? await bulk(task.port, task.ms) : await pingPong(task.port, task.count);
-    process.send(result);
+    process.send(await runTask(task));
   });
   process.on("disconnect", () => process.exit(0));
 }
 
 function runClientWorker() {
   parentPort.on("message", async (task) => {
-    const result = task.kind === "bulk" ? await bulk(task.port, task.ms) : await pingPong(task.port, task.count);
-    parentPort.postMessage(result);
+    parentPort.postMessage(await runTask(task));
   });
 }
 
@@ -309,7 +338,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 /** Runs client tasks in a worker thread, or on this (the proxy's) thread. */
 function makeClient(where) {
   if (where === "main") {
-    return { run: (task) => (task.kind === "bulk" ? bulk(task.port, task.ms) : pingPong(task.port, task.count)), close: async () => {} };
+    return { run: runTask, close: async () => {} };
   }
   if (where === "process") {
     const child = fork(__filename, ["--client"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -370,6 +399,42 @@ async function measure(client, targets, { cpu = false } = {}) {
     ratio: median(r.bulk.map((b, i) => b / direct.bulk[i])),
     added: median(r.p50.map((p, i) => p - direct.p50[i])),
   }));
+}
+
+/** Downloads through every target that has a source, ROUNDS times: throughput and CPU per GB. */
+async function measureDownloads(client, targets) {
+  const results = targets.map(() => ({ rounds: [], cpuPerGB: [] }));
+  for (const t of targets.slice(1)) await client.run({ kind: "download", port: t.source, ms: 300 }); // warm-up (JIT)
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [i, t] of targets.entries()) {
+      const before = t.cpu ? t.cpu() : undefined;
+      const run = await client.run({ kind: "download", port: t.source, ms: BULK_MS });
+      results[i].rounds.push(run.bytesPerSec);
+      if (before === undefined) continue;
+      await new Promise((resolve) => setTimeout(resolve, 50)); // socat reaps the connection's child
+      results[i].cpuPerGB.push(((t.cpu() - before) / run.bytes) * 1e9);
+    }
+  }
+  const [direct] = results;
+  return results.map((r) => ({
+    bulk: median(r.rounds),
+    rounds: r.rounds,
+    ratio: median(r.rounds.map((b, i) => b / direct.rounds[i])),
+    cpuPerGB: r.cpuPerGB.length ? median(r.cpuPerGB) : undefined,
+  }));
+}
+
+function reportDownloads([direct, proxied, bare, ...peers], peerNames) {
+  console.log("download (the server sends, the client in another process reads; FaultProxy reads the server into buffers that grow to 1 MiB)");
+  console.log(`  direct ${mb(direct.bulk)}  FaultProxy ${mb(proxied.bulk)} (${proxied.ratio.toFixed(2)} of direct)  bare pipe proxy ${mb(bare.bulk)} (${bare.ratio.toFixed(2)})`);
+  const socat = peers[peerNames.indexOf(SOCAT)];
+  if (socat) {
+    const paired = spread(proxied.rounds.map((b, i) => b / socat.rounds[i]));
+    console.log(`  ${mark(paired.median >= 1)} throughput at socat's level or above: FaultProxy ÷ socat per round, median ${paired.text}`);
+  }
+  const cpu = (name, t) => `${name} ${t.cpuPerGB.toFixed(2)} s`;
+  console.log(`  CPU per GB forwarded: ${[cpu("FaultProxy", proxied), cpu("bare pipe proxy", bare), ...peers.map((peer, i) => cpu(peerNames[i], peer))].join(", ")}`);
+  for (const [i, peer] of peers.entries()) console.log(`  peer ${peerNames[i]}: ${mb(peer.bulk)}, ${peer.ratio.toFixed(2)} of direct`);
 }
 
 /** Opens a connection through each link proxy and checks an echo comes back. */
@@ -507,40 +572,44 @@ async function main() {
   const sinkProxy = new FaultProxy({ name: "bench-sink", upstream: { host: "127.0.0.1", port: ports.sinkPort } });
   const localEcho = new FaultProxy({ name: "bench-echo-local", upstream: { host: "127.0.0.1", port: ports.echoPort }, thread: false });
   const localSink = new FaultProxy({ name: "bench-sink-local", upstream: { host: "127.0.0.1", port: ports.sinkPort }, thread: false });
-  const faultProxies = [echoProxy, sinkProxy, localEcho, localSink];
+  const sourceProxy = new FaultProxy({ name: "bench-source", upstream: { host: "127.0.0.1", port: ports.sourcePort } });
+  const localSource = new FaultProxy({ name: "bench-source-local", upstream: { host: "127.0.0.1", port: ports.sourcePort }, thread: false });
+  const faultProxies = [echoProxy, sinkProxy, sourceProxy, localEcho, localSink, localSource];
   const closers = faultProxies.map((proxy) => () => proxy.close());
   try {
     await Promise.all(faultProxies.map((proxy) => proxy.start()));
     const bareEcho = await bareProxy(ports.echoPort);
     const bareSink = await bareProxy(ports.sinkPort);
-    closers.push(bareEcho.close, bareSink.close);
+    const bareSource = await bareProxy(ports.sourcePort);
+    closers.push(bareEcho.close, bareSink.close, bareSource.close);
     const targets = [
-      { echo: ports.echoPort, sink: ports.sinkPort },
-      { echo: echoProxy.port, sink: sinkProxy.port, cpu: ownCpu },
-      { echo: bareEcho.port, sink: bareSink.port, cpu: ownCpu },
+      { echo: ports.echoPort, sink: ports.sinkPort, source: ports.sourcePort },
+      { echo: echoProxy.port, sink: sinkProxy.port, source: sourceProxy.port, cpu: ownCpu },
+      { echo: bareEcho.port, sink: bareSink.port, source: bareSource.port, cpu: ownCpu },
     ];
-    targets.push({ echo: localEcho.port, sink: localSink.port, cpu: ownCpu });
+    targets.push({ echo: localEcho.port, sink: localSink.port, source: localSource.port, cpu: ownCpu });
     const peerNames = ["FaultProxy on the calling thread"];
     let toxiproxyPeer;
     if (hasSocat()) {
-      const [echo, sink] = [await socatProxy(ports.echoPort), await socatProxy(ports.sinkPort)];
-      closers.push(echo.close, sink.close);
-      targets.push({ echo: echo.port, sink: sink.port, cpu: sink.cpu });
+      const [echo, sink, source] = [await socatProxy(ports.echoPort), await socatProxy(ports.sinkPort), await socatProxy(ports.sourcePort)];
+      closers.push(echo.close, sink.close, source.close);
+      targets.push({ echo: echo.port, sink: sink.port, source: source.port, cpu: sink.cpu, sourceCpu: source.cpu });
       peerNames.push(SOCAT);
     } else console.log("peer socat: not installed (apt-get install socat), left out");
     const spliceForwarder = buildSpliceForwarder();
     if (spliceForwarder) {
       closers.push(async () => spliceForwarder.remove());
-      const [echo, sink] = [await spliceProxy(spliceForwarder.binary, ports.echoPort), await spliceProxy(spliceForwarder.binary, ports.sinkPort)];
-      closers.push(echo.close, sink.close);
-      targets.push({ echo: echo.port, sink: sink.port, cpu: sink.cpu });
+      const forward = (port) => spliceProxy(spliceForwarder.binary, port);
+      const [echo, sink, source] = [await forward(ports.echoPort), await forward(ports.sinkPort), await forward(ports.sourcePort)];
+      closers.push(echo.close, sink.close, source.close);
+      targets.push({ echo: echo.port, sink: sink.port, source: source.port, cpu: sink.cpu, sourceCpu: source.cpu });
       peerNames.push(SPLICE);
     } else console.log("peer splice forwarder: no C compiler (cc), left out");
     if (process.env.TOXIPROXY_SERVER) {
-      const peer = await toxiproxy(process.env.TOXIPROXY_SERVER, [ports.echoPort, ports.sinkPort]);
+      const peer = await toxiproxy(process.env.TOXIPROXY_SERVER, [ports.echoPort, ports.sinkPort, ports.sourcePort]);
       toxiproxyPeer = peer;
       closers.push(peer.close);
-      targets.push({ echo: peer.ports[0], sink: peer.ports[1], cpu: peer.cpu });
+      targets.push({ echo: peer.ports[0], sink: peer.ports[1], source: peer.ports[2], cpu: peer.cpu });
       peerNames.push("Toxiproxy");
     } else console.log("peer Toxiproxy: TOXIPROXY_SERVER not set (see the header for building it), left out");
     console.log(`FaultProxy bench (node ${process.version}, ${require("node:os").availableParallelism()} CPUs, ${ROUNDS} rounds, medians; ratios per round)`);
@@ -552,6 +621,7 @@ async function main() {
       const client = makeClient(where);
       try {
         report(layout, await measure(client, targets, { cpu: where === "process" }), peerNames);
+        if (where === "process") reportDownloads(await measureDownloads(client, targets.map((t) => ({ ...t, cpu: t.sourceCpu ?? t.cpu }))), peerNames);
       } finally {
         await client.close();
       }

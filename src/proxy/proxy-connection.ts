@@ -1,5 +1,6 @@
 import { connect, type NetConnectOpts, type Socket } from "node:net";
 import type { Logger } from "../common/log";
+import { ReadBuffer } from "./read-buffer";
 import { ToxicLink, type ByteCounter } from "./toxic-link";
 import type { ProxyToxic, ToxicDirection } from "./toxic-spec";
 import { createStage } from "./toxics/create-stage";
@@ -59,6 +60,17 @@ export class ProxyConnection implements ConnectionControl {
       allowHalfOpen: true,
       highWaterMark: SOCKET_HIGH_WATER,
     };
+    // The upstream socket reads into a buffer of ours that grows for bulk transfers (Node has
+    // no such option for the accepted client socket).
+    const reads = new ReadBuffer();
+    options.onread = {
+      buffer: reads.next,
+      callback: (bytes, buffer) => {
+        const link = this.links?.downstream;
+        reads.settle(bytes, link ? link.forwardRead((buffer as Buffer).subarray(0, bytes)) : true);
+        return true;
+      },
+    };
     const upstream = connect(options);
     this.upstream = upstream;
     upstream.on("error", (error) => this.fail(upstream, error));
@@ -68,7 +80,7 @@ export class ProxyConnection implements ConnectionControl {
       const { counters, blackhole } = this.host;
       this.links = {
         upstream: new ToxicLink(this.client, upstream, counters.upstream),
-        downstream: new ToxicLink(upstream, this.client, counters.downstream),
+        downstream: new ToxicLink(upstream, this.client, counters.downstream, "onread"),
       };
       for (const toxic of this.host.toxics()) this.addToxic(toxic);
       this.setHeld("upstream", blackhole.upstream);

@@ -41,10 +41,12 @@ export class ToxicLink {
     private readonly src: Socket,
     private readonly dst: Socket,
     private readonly counter: ByteCounter,
+    /** How bytes arrive: `data` events, or {@link forwardRead} calls (a source with `onread`). */
+    reads: "data" | "onread" = "data",
   ) {
     this.sink = { write: (chunk) => this.deliver(chunk), end: () => this.deliverEnd() };
     this.entry = this.sink;
-    src.on("data", this.onData);
+    if (reads === "data") src.on("data", this.onData);
     src.on("end", this.onEnd);
     dst.on("drain", this.onDrain);
   }
@@ -103,6 +105,21 @@ export class ToxicLink {
     for (const { stage } of this.stages.splice(0)) stage.detach();
     this.held = undefined;
     this.entry = this.sink;
+  }
+
+  /**
+   * Forwards `chunk`, a view of the buffer the source read into (see {@link ReadBuffer}), in
+   * place of a `data` event. Returns whether that buffer may be read into again: a chunk that
+   * would wait (behind queued bytes, in a toxic, in a blackhole) is copied first; one written
+   * straight to the destination is not, and keeps its buffer only while the write is pending.
+   */
+  forwardRead(chunk: Buffer): boolean {
+    if (this.fast && this.dst.writableLength === 0) {
+      this.onData(chunk);
+      return this.dst.writableLength === 0;
+    }
+    this.onData(Buffer.from(chunk));
+    return true;
   }
 
   private updateFast(): void {
