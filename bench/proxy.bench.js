@@ -74,8 +74,16 @@ function runServers() {
       if (chunk.includes(END_MARK)) socket.end(String(bytes));
     });
   };
-  // Source: sends 64 KiB chunks for as long as the client stays (the download direction).
+  // Source: sends 64 KiB chunks for as long as the client stays (the download direction). The
+  // main process asks how many are still open: a proxy that keeps the server side open after its
+  // client left would have the source send on, and slow every run after it.
+  let sources = 0;
+  process.on("message", (message) => {
+    if (message === "sources") process.send({ sources });
+  });
   const source = (socket) => {
+    sources += 1;
+    socket.on("close", () => (sources -= 1));
     const chunk = Buffer.alloc(CHUNK, 7);
     const pump = () => {
       while (!socket.destroyed) if (!socket.write(chunk)) return void socket.once("drain", pump);
@@ -191,7 +199,11 @@ function bareProxy(upstreamPort) {
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on("error", () => undefined);
-      s.on("close", () => sockets.delete(s));
+      s.on("close", () => {
+        sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
     }
     client.pipe(upstream);
     upstream.pipe(client);
@@ -402,13 +414,14 @@ async function measure(client, targets, { cpu = false } = {}) {
 }
 
 /** Downloads through every target that has a source, ROUNDS times: throughput and CPU per GB. */
-async function measureDownloads(client, targets) {
+async function measureDownloads(client, targets, sourcesClosed) {
   const results = targets.map(() => ({ rounds: [], cpuPerGB: [] }));
   for (const t of targets.slice(1)) await client.run({ kind: "download", port: t.source, ms: 300 }); // warm-up (JIT)
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const [i, t] of targets.entries()) {
       const before = t.cpu ? t.cpu() : undefined;
       const run = await client.run({ kind: "download", port: t.source, ms: BULK_MS });
+      if (!(await sourcesClosed())) console.log(`  (target ${i} left the server's connection open after its client closed)`);
       results[i].rounds.push(run.bytesPerSec);
       if (before === undefined) continue;
       await new Promise((resolve) => setTimeout(resolve, 50)); // socat reaps the connection's child
@@ -435,6 +448,20 @@ function reportDownloads([direct, proxied, bare, ...peers], peerNames) {
   const cpu = (name, t) => `${name} ${t.cpuPerGB.toFixed(2)} s`;
   console.log(`  CPU per GB forwarded: ${[cpu("FaultProxy", proxied), cpu("bare pipe proxy", bare), ...peers.map((peer, i) => cpu(peerNames[i], peer))].join(", ")}`);
   for (const [i, peer] of peers.entries()) console.log(`  peer ${peerNames[i]}: ${mb(peer.bulk)}, ${peer.ratio.toFixed(2)} of direct`);
+}
+
+/** Waits up to 2 s for the source to have no connection open; false if one stays. */
+async function sourcesClosed(servers) {
+  const deadline = now() + 2000;
+  for (;;) {
+    const { sources } = await new Promise((resolve) => {
+      servers.once("message", resolve);
+      servers.send("sources");
+    });
+    if (sources === 0) return true;
+    if (now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** Opens a connection through each link proxy and checks an echo comes back. */
@@ -621,7 +648,10 @@ async function main() {
       const client = makeClient(where);
       try {
         report(layout, await measure(client, targets, { cpu: where === "process" }), peerNames);
-        if (where === "process") reportDownloads(await measureDownloads(client, targets.map((t) => ({ ...t, cpu: t.sourceCpu ?? t.cpu }))), peerNames);
+        if (where === "process") {
+          const downloadTargets = targets.map((t) => ({ ...t, cpu: t.sourceCpu ?? t.cpu }));
+          reportDownloads(await measureDownloads(client, downloadTargets, () => sourcesClosed(child)), peerNames);
+        }
       } finally {
         await client.close();
       }
