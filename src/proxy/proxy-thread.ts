@@ -144,7 +144,8 @@ export class ThreadProxy implements ProxyEngine {
   private address: { host: string; port: number } | undefined;
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
-  private final: { toxics: ProxyToxic[]; blackhole: Blackhole; attempts: number[]; stats: ProxyStats } | undefined;
+  /** What the proxy counted, kept here when it closed. */
+  private final: FinalState | undefined;
 
   constructor(
     readonly name: string,
@@ -230,7 +231,7 @@ export class ThreadProxy implements ProxyEngine {
     this.closing ??= (async () => {
       await this.starting?.catch(() => undefined);
       const listening = this.address !== undefined;
-      this.final = this.read<ThreadProxy["final"] & object>("final");
+      this.final = this.read<FinalState>("final");
       try {
         await this.thread.request(this.id, "close");
       } finally {
@@ -251,6 +252,13 @@ export class ThreadProxy implements ProxyEngine {
   private read<T>(op: string): T {
     return this.thread.call<T>(this.id, op);
   }
+}
+
+interface FinalState {
+  toxics: ProxyToxic[];
+  blackhole: Blackhole;
+  attempts: number[];
+  stats: ProxyStats;
 }
 
 function threadError(

@@ -6,7 +6,7 @@ export const READ_MAX = 1024 * 1024;
  * The memory a dialled (upstream) socket reads into, through `net.connect`'s `onread`, instead
  * of a fresh 64 KiB buffer per read. It grows while reads fill it, up to 1 MiB, so a bulk stream
  * takes a fraction of the reads and callbacks (and half the CPU per byte, measured in
- * bench/proxy.bench.js); a read that fits the smallest size brings it back down.
+ * bench/proxy.bench.js); eight reads in a row that fit the smallest size bring it back down.
  *
  * The buffer is read into again only when the caller says nothing still refers to what was read
  * (`reusable`); otherwise the next read gets a new one, so bytes handed on are never overwritten.
