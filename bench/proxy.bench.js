@@ -12,9 +12,9 @@
  * (the test's client in the Jest worker). FaultProxy with `thread: false` (its sockets on this
  * main thread, as before the proxy thread) is measured in the same rounds.
  * Direct and proxied runs alternate, and each goal is a ratio against the direct baseline
- * measured in this same run. A bare `socket.pipe` proxy with the same socket options runs in
- * the same thread as a second baseline: the floor for any proxy written in Node, which shows
- * what the fault machinery itself costs. Every loop is bounded in count and in time.
+ * measured in this same run. A bare `socket.pipe` proxy with the same socket options runs on
+ * this main thread as a second baseline: what two pipes cost, next to FaultProxy's fault
+ * machinery, its thread and its read buffers. Every loop is bounded in count and in time.
  *
  * Peer tools, measured in the same rounds when present (nothing of theirs is committed):
  * - socat (`apt-get install socat`), as `socat -b 65536`: the userspace reference;
