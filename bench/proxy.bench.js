@@ -439,14 +439,18 @@ async function measureDownloads(client, targets, sourcesClosed) {
 
 function reportDownloads([direct, proxied, bare, ...peers], peerNames) {
   console.log("download (the server sends, the client in another process reads; FaultProxy reads the server into buffers that grow to 1 MiB)");
-  console.log(`  direct ${mb(direct.bulk)}  FaultProxy ${mb(proxied.bulk)} (${proxied.ratio.toFixed(2)} of direct)  bare pipe proxy ${mb(bare.bulk)} (${bare.ratio.toFixed(2)})`);
+  console.log(
+    `  direct ${mb(direct.bulk)}  FaultProxy ${mb(proxied.bulk)} (${proxied.ratio.toFixed(2)} of direct)  bare pipe proxy ${mb(bare.bulk)} (${bare.ratio.toFixed(2)})`,
+  );
   const socat = peers[peerNames.indexOf(SOCAT)];
   if (socat) {
     const paired = spread(proxied.rounds.map((b, i) => b / socat.rounds[i]));
     console.log(`  ${mark(paired.median >= 1)} throughput at socat's level or above: FaultProxy ÷ socat per round, median ${paired.text}`);
   }
   const cpu = (name, t) => `${name} ${t.cpuPerGB.toFixed(2)} s`;
-  console.log(`  CPU per GB forwarded: ${[cpu("FaultProxy", proxied), cpu("bare pipe proxy", bare), ...peers.map((peer, i) => cpu(peerNames[i], peer))].join(", ")}`);
+  console.log(
+    `  CPU per GB forwarded: ${[cpu("FaultProxy", proxied), cpu("bare pipe proxy", bare), ...peers.map((peer, i) => cpu(peerNames[i], peer))].join(", ")}`,
+  );
   for (const [i, peer] of peers.entries()) console.log(`  peer ${peerNames[i]}: ${mb(peer.bulk)}, ${peer.ratio.toFixed(2)} of direct`);
 }
 
