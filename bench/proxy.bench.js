@@ -378,6 +378,15 @@ function makeClient(where) {
   };
 }
 
+/** One bulk or download run through target `t`, with its proxy's CPU seconds per GB when `cpu` is set. */
+async function throughputRun(client, t, task, cpu) {
+  const before = cpu && t.cpu ? t.cpu() : undefined;
+  const run = await client.run(task);
+  if (before === undefined) return { bytesPerSec: run.bytesPerSec };
+  await new Promise((resolve) => setTimeout(resolve, 50)); // socat reaps the connection's child
+  return { bytesPerSec: run.bytesPerSec, cpuPerGB: ((t.cpu() - before) / run.bytes) * 1e9 };
+}
+
 /**
  * Direct, FaultProxy and bare pipe proxy back to back, ROUNDS times. Ratios are taken per
  * round, then the median, so a burst of load from elsewhere on the machine skews one round
@@ -388,12 +397,9 @@ async function measure(client, targets, { cpu = false } = {}) {
   for (const t of targets.slice(1)) await client.run({ kind: "bulk", port: t.sink, ms: 300 }); // warm-up (JIT)
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const [i, t] of targets.entries()) {
-      const before = cpu && t.cpu ? t.cpu() : undefined;
-      const run = await client.run({ kind: "bulk", port: t.sink, ms: BULK_MS });
+      const run = await throughputRun(client, t, { kind: "bulk", port: t.sink, ms: BULK_MS }, cpu);
       results[i].bulk.push(run.bytesPerSec);
-      if (before === undefined) continue;
-      await new Promise((resolve) => setTimeout(resolve, 50)); // socat reaps the connection's child
-      results[i].cpuPerGB.push(((t.cpu() - before) / run.bytes) * 1e9);
+      if (run.cpuPerGB !== undefined) results[i].cpuPerGB.push(run.cpuPerGB);
     }
     for (const [i, t] of targets.entries()) {
       const rtts = (await client.run({ kind: "ping", port: t.echo, count: PINGS })).rtts.sort((a, b) => a - b);
@@ -419,13 +425,10 @@ async function measureDownloads(client, targets, sourcesClosed) {
   for (const t of targets.slice(1)) await client.run({ kind: "download", port: t.source, ms: 300 }); // warm-up (JIT)
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const [i, t] of targets.entries()) {
-      const before = t.cpu ? t.cpu() : undefined;
-      const run = await client.run({ kind: "download", port: t.source, ms: BULK_MS });
+      const run = await throughputRun(client, t, { kind: "download", port: t.source, ms: BULK_MS }, true);
       if (!(await sourcesClosed())) console.log(`  (target ${i} left the server's connection open after its client closed)`);
       results[i].rounds.push(run.bytesPerSec);
-      if (before === undefined) continue;
-      await new Promise((resolve) => setTimeout(resolve, 50)); // socat reaps the connection's child
-      results[i].cpuPerGB.push(((t.cpu() - before) / run.bytes) * 1e9);
+      if (run.cpuPerGB !== undefined) results[i].cpuPerGB.push(run.cpuPerGB);
     }
   }
   const [direct] = results;
@@ -442,11 +445,7 @@ function reportDownloads([direct, proxied, bare, ...peers], peerNames) {
   console.log(
     `  direct ${mb(direct.bulk)}  FaultProxy ${mb(proxied.bulk)} (${proxied.ratio.toFixed(2)} of direct)  bare pipe proxy ${mb(bare.bulk)} (${bare.ratio.toFixed(2)})`,
   );
-  const socat = peers[peerNames.indexOf(SOCAT)];
-  if (socat) {
-    const paired = spread(proxied.rounds.map((b, i) => b / socat.rounds[i]));
-    console.log(`  ${mark(paired.median >= 1)} throughput at socat's level or above: FaultProxy ÷ socat per round, median ${paired.text}`);
-  }
+  reportAgainstSocat(proxied, peers[peerNames.indexOf(SOCAT)]);
   const cpu = (name, t) => `${name} ${t.cpuPerGB.toFixed(2)} s`;
   console.log(
     `  CPU per GB forwarded: ${[cpu("FaultProxy", proxied), cpu("bare pipe proxy", bare), ...peers.map((peer, i) => cpu(peerNames[i], peer))].join(", ")}`,
@@ -552,6 +551,13 @@ function spread(values) {
   return { median: m, text: `${m.toFixed(2)} (${sorted[0].toFixed(2)}-${sorted[sorted.length - 1].toFixed(2)})` };
 }
 
+/** FaultProxy's throughput against socat's, round by round, when socat was measured. */
+function reportAgainstSocat(proxied, socat) {
+  if (!socat) return;
+  const paired = spread(proxied.rounds.map((b, i) => b / socat.rounds[i]));
+  console.log(`  ${mark(paired.median >= 1)} throughput at socat's level or above: FaultProxy ÷ socat per round, median ${paired.text}`);
+}
+
 const mark = (ok) => (ok ? "ok  " : "MISS");
 const mb = (v) => `${(v / 1e6).toFixed(0)} MB/s`;
 const us = (v) => `${v.toFixed(1)} µs`;
@@ -570,10 +576,7 @@ function report(layout, [direct, proxied, bare, ...peers], peerNames) {
   console.log(
     `  ${mark(added <= addedGoal)} added p50 round trip ${us(added)} (goal <= ${us(addedGoal)}${socat ? ", socat's" : ""}; bare pipe proxy adds ${us(bare.added)})`,
   );
-  if (socat) {
-    const paired = spread(proxied.rounds.map((b, i) => b / socat.rounds[i]));
-    console.log(`  ${mark(paired.median >= 1)} throughput at socat's level or above: FaultProxy ÷ socat per round, median ${paired.text}`);
-  }
+  reportAgainstSocat(proxied, socat);
   const splice = peers[peerNames.indexOf(SPLICE)];
   if (splice) {
     const paired = spread(proxied.rounds.map((b, i) => b / splice.rounds[i]));
