@@ -484,7 +484,12 @@ async function echoOnce(port, timeoutMs) {
   }
 }
 
-async function partitionBench(FaultProxy, grudges, meshPorts, thread) {
+/**
+ * Apply+heal cycles of partitions of a mesh of link proxies, `together` as faultline applies them
+ * (one FaultProxy.holdTogether: one call to the proxy thread for all links), or one setBlackhole
+ * call per proxy.
+ */
+async function partitionBench(FaultProxy, grudges, meshPorts, thread, together) {
   const names = ["n1", "n2", "n3"];
   const links = new Map();
   for (const [i, from] of names.entries()) {
@@ -515,6 +520,7 @@ async function partitionBench(FaultProxy, grudges, meshPorts, thread) {
         set(`${deaf}->${source}`, "downstream");
       }
     }
+    if (together) return FaultProxy.holdTogether([...holes]);
     for (const [proxy, hole] of holes) proxy.setBlackhole(hole);
     return () => {
       for (const proxy of holes.keys()) proxy.setBlackhole({ upstream: false, downstream: false });
@@ -674,11 +680,12 @@ async function main() {
     } finally {
       await client.close();
     }
-    for (const [thread, where] of [
-      [true, "on the proxy thread"],
-      [false, "on the calling thread"],
+    for (const [thread, together, where] of [
+      [true, true, "on the proxy thread, held together"],
+      [true, false, "on the proxy thread, one call per proxy"],
+      [false, true, "on the calling thread, held together"],
     ]) {
-      const mesh = await partitionBench(FaultProxy, grudges, ports.mesh, thread);
+      const mesh = await partitionBench(FaultProxy, grudges, ports.mesh, thread, together);
       console.log(`partition of a 3-node mesh (6 link proxies ${where} x 4 open connections, isolate/halves/majorities-ring)`);
       console.log(
         `  ${mesh.n} apply+heal cycles: p50 ${mesh.p50.toFixed(3)} ms p99 ${mesh.p99.toFixed(3)} ms max ${mesh.max.toFixed(3)} ms (traffic cut: ${mesh.cut}, flows after heal: ${mesh.healed})`,

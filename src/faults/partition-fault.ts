@@ -5,6 +5,7 @@ import type { Fault, FaultTarget } from "../cluster/fault";
 import * as grudges from "./grudge";
 import type { Grudge } from "../cluster/grudge";
 import { checkSelector, groupNodes, requireCluster, resolveTargets, targetNodes, unsupported, type NodeSelector } from "./targets";
+import { FaultProxy } from "../proxy/fault-proxy";
 
 /** Exactly one of the shapes, plus `oneWay` and `clients`. Names follow Jepsen's nemeses. */
 export interface PartitionOptions {
@@ -121,10 +122,7 @@ async function plan(cluster: FaultTarget, options: PartitionOptions, random: () 
 
 function cutClients(cluster: FaultTarget, nodes: readonly Node[]): () => void {
   const proxies = cluster.clientProxies(nodes);
-  const releases = proxies.map((proxy) => proxy.hold({ upstream: true, downstream: true }));
-  return () => {
-    for (const release of releases) release();
-  };
+  return FaultProxy.holdTogether(proxies.map((proxy) => [proxy, { upstream: true, downstream: true }]));
 }
 
 function invalidShape(option: string, expected: string, value: unknown, hint: string): FaultlineError {

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { FaultlineError } from "../common/errors";
 import { allocatePort, releasePorts } from "../cluster/port-allocator";
-import { FaultProxy } from "../proxy/fault-proxy";
+import { FaultProxy, type Blackhole } from "../proxy/fault-proxy";
 import type { Grudge } from "../cluster/grudge";
 import type { ClusterSpec } from "../cluster/types";
 import type { LaunchSpec, NodeProcess, NodeSlot, ProvisionContext, Provisioner } from "../cluster/provisioner";
@@ -115,7 +115,7 @@ export class ProcessProvisioner implements Provisioner {
         cluster: context.cluster,
       });
     }
-    const releases: (() => void)[] = [];
+    const holds: Array<[FaultProxy, Partial<Blackhole>]> = [];
     for (const [deaf, unheard] of Object.entries(grudge)) {
       for (const source of unheard) {
         for (const port of context.ports) {
@@ -123,16 +123,16 @@ export class ProcessProvisioner implements Provisioner {
           // replies source sends on deaf->source links (downstream).
           const outbound = this.links.get(linkKey(source, deaf, port));
           const inbound = this.links.get(linkKey(deaf, source, port));
-          if (outbound) releases.push(outbound.hold({ upstream: true }));
-          if (inbound) releases.push(inbound.hold({ downstream: true }));
+          if (outbound) holds.push([outbound, { upstream: true }]);
+          if (inbound) holds.push([inbound, { downstream: true }]);
         }
       }
     }
+    // One step: every link is cut before any of them forwards another byte.
+    const release = FaultProxy.holdTogether(holds);
     return {
       mechanism: "link proxies",
-      undo: async () => {
-        for (const release of releases) release();
-      },
+      undo: async () => release(),
     };
   }
 

@@ -120,6 +120,35 @@ export class FaultProxy implements AsyncDisposable {
     return this.engine.hold(directions);
   }
 
+  /**
+   * Holds directions on several proxies as one step, as a partition of many links needs: those
+   * on the proxy thread are all cut in the same turn of its loop (no link forwards a byte while
+   * another is already cut), and either every hold is taken or, when a proxy is closed, none
+   * is. The returned release lets go of all of them.
+   */
+  static holdTogether(holds: ReadonlyArray<readonly [FaultProxy, Partial<Blackhole>]>): () => void {
+    const threaded: Array<readonly [ThreadProxy, Partial<Blackhole>]> = [];
+    const here: Array<readonly [ProxyEngine, Partial<Blackhole>]> = [];
+    for (const [proxy, directions] of holds) {
+      if (proxy.engine instanceof ThreadProxy) threaded.push([proxy.engine, directions]);
+      else here.push([proxy.engine, directions]);
+    }
+    const releases: Array<() => void> = [];
+    const release = (): void => {
+      for (const one of releases.splice(0)) one();
+    };
+    try {
+      // This thread's holds first: if one refuses, the others are let go before this thread
+      // could forward a byte, and the proxy thread was not asked at all.
+      for (const [engine, directions] of here) releases.push(engine.hold(directions));
+      if (threaded.length > 0) releases.push(ThreadProxy.holdTogether(threaded));
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
+  }
+
   get blackhole(): Blackhole {
     return this.engine.blackhole;
   }

@@ -45,14 +45,13 @@ function answer(request: ThreadRequest): unknown {
       return core(proxy).toxics;
     case "setBlackhole":
       return core(proxy).setBlackhole(args as Parameters<ProxyCore["setBlackhole"]>[0]);
-    case "hold": {
-      const id = ++nextHold;
-      releases.set(id, core(proxy).hold(args as Parameters<ProxyCore["hold"]>[0]));
-      return id;
-    }
+    case "holdMany":
+      return holdMany(args as Array<{ proxy: number; directions: Parameters<ProxyCore["hold"]>[0] }>);
     case "release":
-      releases.get(args as number)?.();
-      releases.delete(args as number);
+      for (const id of args as number[]) {
+        releases.get(id)?.();
+        releases.delete(id);
+      }
       return undefined;
     case "blackhole":
       return core(proxy).blackhole;
@@ -69,6 +68,24 @@ function answer(request: ThreadRequest): unknown {
     default:
       throw new Error(`proxy thread: unknown call ${request.op}`);
   }
+}
+
+/**
+ * Holds on several proxies in one turn of this thread's loop, so no link forwards a byte while
+ * another is already cut; all or none: when one refuses (closed), the ones taken are let go.
+ */
+function holdMany(holds: Array<{ proxy: number; directions: Parameters<ProxyCore["hold"]>[0] }>): number[] {
+  const taken: Array<() => void> = [];
+  try {
+    for (const { proxy, directions } of holds) taken.push(core(proxy).hold(directions));
+  } catch (error) {
+    for (const release of taken) release();
+    throw error;
+  }
+  return taken.map((release) => {
+    releases.set(++nextHold, release);
+    return nextHold;
+  });
 }
 
 /** A call that takes time (listening, closing): answered by message when done. */

@@ -202,13 +202,36 @@ export class ThreadProxy implements ProxyEngine {
   }
 
   hold(directions: Partial<Blackhole>): () => void {
-    const hold = this.live<number>("hold", { upstream: directions.upstream, downstream: directions.downstream });
-    let released = false;
-    return () => {
-      if (released || this.closing) return;
-      released = true;
-      this.live("release", hold);
+    return ThreadProxy.holdTogether([[this, directions]]);
+  }
+
+  /**
+   * Holds on several proxies, all taken in one turn of each proxy thread's loop (one call per
+   * thread), or none when one of them is closed. The release lets go of every one whose proxy is
+   * still open.
+   */
+  static holdTogether(holds: ReadonlyArray<readonly [ThreadProxy, Partial<Blackhole>]>): () => void {
+    const closed = holds.find(([proxy]) => proxy.closing);
+    if (closed) throw closedChange(closed[0].name, "hold");
+    const byThread = new Map<ProxyThread, Array<readonly [ThreadProxy, Partial<Blackhole>]>>();
+    for (const hold of holds) byThread.set(hold[0].thread, [...(byThread.get(hold[0].thread) ?? []), hold]);
+    const taken: Array<{ thread: ProxyThread; proxies: ThreadProxy[]; ids: number[] }> = [];
+    const release = (): void => {
+      for (const { thread, proxies, ids } of taken.splice(0)) {
+        const open = ids.filter((_, i) => !proxies[i].closing);
+        if (open.length > 0) thread.call(0, "release", open);
+      }
     };
+    try {
+      for (const [thread, group] of byThread) {
+        const args = group.map(([proxy, { upstream, downstream }]) => ({ proxy: proxy.id, directions: { upstream, downstream } }));
+        taken.push({ thread, proxies: group.map(([proxy]) => proxy), ids: thread.call<number[]>(0, "holdMany", args) });
+      }
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
   }
 
   get blackhole(): Blackhole {

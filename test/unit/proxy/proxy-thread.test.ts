@@ -127,6 +127,50 @@ describe("the proxy thread", () => {
     await expect(proxy.start()).rejects.toMatchObject({ code: "FAULTLINE_PROXY" });
   });
 
+  it.each([
+    ["on the proxy thread", [true, true, true]],
+    ["on the calling thread", [false, false, false]],
+    ["on both", [false, true, false]],
+  ])("takes holds on several proxies together, all or none, %s", async (_where, threads) => {
+    const [a, b, c] = threads.map((thread, i) => new FaultProxy({ name: `link-${i}`, upstream: { host: "127.0.0.1", port: 9 }, thread }));
+    proxies.push(a, b, c);
+    for (const proxy of [a, b, c]) await proxy.start();
+    const release = FaultProxy.holdTogether([
+      [a, { upstream: true }],
+      [b, { downstream: true }],
+      [c, { upstream: true, downstream: true }],
+    ]);
+    expect([a, b, c].map((proxy) => proxy.blackhole)).toEqual([
+      { upstream: true, downstream: false },
+      { upstream: false, downstream: true },
+      { upstream: true, downstream: true },
+    ]);
+    release();
+    release(); // a second release changes nothing
+    for (const proxy of [a, b, c]) expect(proxy.blackhole).toEqual({ upstream: false, downstream: false });
+
+    // A closed proxy among them (the last one, then the middle one too): none of the holds stays.
+    for (const closed of [c, b]) {
+      await closed.close();
+      expect(() => FaultProxy.holdTogether([a, b, c].map((proxy) => [proxy, { upstream: true, downstream: true }]))).toThrow(
+        expect.objectContaining({ code: "FAULTLINE_PROXY", message: expect.stringMatching(/"link-[12]" is closed: hold/) }),
+      );
+      expect(a.blackhole).toEqual({ upstream: false, downstream: false });
+      if (closed === c) expect(b.blackhole).toEqual({ upstream: false, downstream: false });
+    }
+    // A release after some of its proxies closed lets go of the open ones and is harmless for the rest.
+    const d = new FaultProxy({ name: "link-3", upstream: { host: "127.0.0.1", port: 9 }, thread: threads[1] });
+    proxies.push(d);
+    await d.start();
+    const late = FaultProxy.holdTogether([
+      [a, { upstream: true }],
+      [d, { upstream: true }],
+    ]);
+    await d.close();
+    late();
+    expect(a.blackhole).toEqual({ upstream: false, downstream: false });
+  });
+
   it("gives a toxic it cannot send to the thread the same coded error as on the calling thread", async () => {
     const proxy = new FaultProxy({ name: "unsendable", upstream: { host: "127.0.0.1", port: 9 } });
     proxies.push(proxy);
