@@ -1,4 +1,5 @@
 import { FaultlineError } from "../common/errors";
+import { takeAll, undoAllOnce } from "../common/take-all";
 import { monoNowMs } from "../common/timers";
 import { logger } from "../common/log";
 import { checkPort, checkUpstream, type ProxyUpstream } from "./check-address";
@@ -133,20 +134,15 @@ export class FaultProxy implements AsyncDisposable {
       if (proxy.engine instanceof ThreadProxy) threaded.push([proxy.engine, directions]);
       else here.push([proxy.engine, directions]);
     }
-    const releases: Array<() => void> = [];
-    const release = (): void => {
-      for (const one of releases.splice(0)) one();
-    };
-    try {
-      // This thread's holds first: if one refuses, the others are let go before this thread
-      // could forward a byte, and the proxy thread was not asked at all.
-      for (const [engine, directions] of here) releases.push(engine.hold(directions));
-      if (threaded.length > 0) releases.push(ThreadProxy.holdTogether(threaded));
-    } catch (error) {
-      release();
-      throw error;
-    }
-    return release;
+    // This thread's holds first: if one refuses, the others are let go before this thread could
+    // forward a byte, and the proxy thread was not asked at all.
+    const steps: Array<() => () => void> = here.map(
+      ([engine, directions]) =>
+        () =>
+          engine.hold(directions),
+    );
+    if (threaded.length > 0) steps.push(() => ThreadProxy.holdTogether(threaded));
+    return undoAllOnce(takeAll(steps, (step) => step()));
   }
 
   get blackhole(): Blackhole {

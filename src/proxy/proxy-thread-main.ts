@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
+import { takeAll } from "../common/take-all";
 import { toWireError } from "../common/wire-error";
 import { ProxyCore } from "./proxy-core";
 import type { ThreadData, ThreadRequest } from "./proxy-thread-protocol";
@@ -75,14 +76,7 @@ function answer(request: ThreadRequest): unknown {
  * another is already cut; all or none: when one refuses (closed), the ones taken are let go.
  */
 function holdMany(holds: Array<{ proxy: number; directions: Parameters<ProxyCore["hold"]>[0] }>): number[] {
-  const taken: Array<() => void> = [];
-  try {
-    for (const { proxy, directions } of holds) taken.push(core(proxy).hold(directions));
-  } catch (error) {
-    for (const release of taken) release();
-    throw error;
-  }
-  return taken.map((release) => {
+  return takeAll(holds, ({ proxy, directions }) => core(proxy).hold(directions)).map((release) => {
     releases.set(++nextHold, release);
     return nextHold;
   });

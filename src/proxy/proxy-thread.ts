@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { FaultlineError } from "../common/errors";
+import { takeAll, undoAllOnce } from "../common/take-all";
 import { timers } from "../common/timers";
 import { fromWireError, type WireError } from "../common/wire-error";
 import type { ProxyUpstream } from "./check-address";
@@ -215,23 +216,15 @@ export class ThreadProxy implements ProxyEngine {
     if (closed) throw closedChange(closed[0].name, "hold");
     const byThread = new Map<ProxyThread, Array<readonly [ThreadProxy, Partial<Blackhole>]>>();
     for (const hold of holds) byThread.set(hold[0].thread, [...(byThread.get(hold[0].thread) ?? []), hold]);
-    const taken: Array<{ thread: ProxyThread; proxies: ThreadProxy[]; ids: number[] }> = [];
-    const release = (): void => {
-      for (const { thread, proxies, ids } of taken.splice(0)) {
-        const open = ids.filter((_, i) => !proxies[i].closing);
+    const releases = takeAll(byThread, ([thread, group]) => {
+      const args = group.map(([proxy, { upstream, downstream }]) => ({ proxy: proxy.id, directions: { upstream, downstream } }));
+      const ids = thread.call<number[]>(0, "holdMany", args);
+      return () => {
+        const open = ids.filter((_, i) => !group[i][0].closing);
         if (open.length > 0) thread.call(0, "release", open);
-      }
-    };
-    try {
-      for (const [thread, group] of byThread) {
-        const args = group.map(([proxy, { upstream, downstream }]) => ({ proxy: proxy.id, directions: { upstream, downstream } }));
-        taken.push({ thread, proxies: group.map(([proxy]) => proxy), ids: thread.call<number[]>(0, "holdMany", args) });
-      }
-    } catch (error) {
-      release();
-      throw error;
-    }
-    return release;
+      };
+    });
+    return undoAllOnce(releases);
   }
 
   get blackhole(): Blackhole {
