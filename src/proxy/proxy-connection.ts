@@ -1,6 +1,7 @@
 import { connect, type NetConnectOpts, type Socket } from "node:net";
 import type { Logger } from "../common/log";
 import { ReadBuffer } from "./read-buffer";
+import { resetSocket } from "./reset-socket";
 import { ToxicLink, type ByteCounter } from "./toxic-link";
 import type { ProxyToxic, ToxicDirection } from "./toxic-spec";
 import { createStage } from "./toxics/create-stage";
@@ -154,11 +155,4 @@ export class ProxyConnection implements ConnectionControl {
     this.stopLinks();
     this.host.released(this);
   };
-}
-
-function resetSocket(socket: Socket): void {
-  if (socket.destroyed) return;
-  // A socket still dialling has no connection to reset.
-  if (socket.connecting) socket.destroy();
-  else socket.resetAndDestroy();
 }

@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { FaultlineError } from "../common/errors";
 import { logger } from "../common/log";
+import { resetSocket } from "./reset-socket";
 import { ProxyConnection, SOCKET_HIGH_WATER, rollToxicity, type ConnectionHost } from "./proxy-connection";
 import { resolveToxic } from "./resolve-toxic";
 import type { ProxyUpstream } from "./check-address";
@@ -298,7 +299,7 @@ export class ProxyCore implements ProxyEngine {
     const down = this.activeToxics.find((t) => t.type === "down" && rollToxicity(t.toxicity, this.random));
     if (down) {
       socket.on("error", () => undefined);
-      return void socket.resetAndDestroy();
+      return resetSocket(socket);
     }
     const connection = new ProxyConnection(socket, this.connectionHost);
     this.connections.add(connection);
