@@ -128,19 +128,14 @@ export class FaultProxy implements AsyncDisposable {
    * is. The returned release lets go of all of them.
    */
   static holdTogether(holds: ReadonlyArray<readonly [FaultProxy, Partial<Blackhole>]>): () => void {
+    // This thread's holds first, the proxy thread's last: if one here refuses, the others are let
+    // go before this thread could forward a byte, and the proxy thread was not asked at all.
+    const steps: Array<() => () => void> = [];
     const threaded: Array<readonly [ThreadProxy, Partial<Blackhole>]> = [];
-    const here: Array<readonly [ProxyEngine, Partial<Blackhole>]> = [];
-    for (const [proxy, directions] of holds) {
-      if (proxy.engine instanceof ThreadProxy) threaded.push([proxy.engine, directions]);
-      else here.push([proxy.engine, directions]);
+    for (const [{ engine }, directions] of holds) {
+      if (engine instanceof ThreadProxy) threaded.push([engine, directions]);
+      else steps.push(() => engine.hold(directions));
     }
-    // This thread's holds first: if one refuses, the others are let go before this thread could
-    // forward a byte, and the proxy thread was not asked at all.
-    const steps: Array<() => () => void> = here.map(
-      ([engine, directions]) =>
-        () =>
-          engine.hold(directions),
-    );
     if (threaded.length > 0) steps.push(() => ThreadProxy.holdTogether(threaded));
     return undoAllOnce(takeAll(steps, (step) => step()));
   }

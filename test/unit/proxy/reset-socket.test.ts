@@ -1,31 +1,26 @@
-import { createServer, connect, type Server, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { FaultProxy } from "../../../src/proxy";
 import { resetSocket } from "../../../src/proxy/reset-socket";
+import { delay, startServer, within, type TestServer } from "./net-helpers";
 
-let server: Server;
+let server: TestServer;
 let accepted: Promise<Socket>;
 const sockets: Socket[] = [];
 
 beforeEach(async () => {
   let accept!: (socket: Socket) => void;
   accepted = new Promise((resolve) => (accept = resolve));
-  server = createServer({ allowHalfOpen: true }, (peer) => {
-    sockets.push(peer);
-    peer.on("error", () => undefined);
-    accept(peer);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server = await startServer((peer) => accept(peer));
 });
 
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
 });
 
 /** A connected client, and what became of it and of the server's side. */
 async function pair(): Promise<{ client: Socket; peer: Socket; errors: string[]; closed: Promise<void>; peerSaw: Promise<string> }> {
-  const address = server.address() as { port: number };
-  const client = connect(address.port, "127.0.0.1");
+  const client = connect(server.port, "127.0.0.1");
   sockets.push(client);
   const errors: string[] = [];
   client.on("error", (error: NodeJS.ErrnoException) => errors.push(error.code ?? error.message));
@@ -38,10 +33,6 @@ async function pair(): Promise<{ client: Socket; peer: Socket; errors: string[];
     peer.once("close", () => resolve("close without error"));
   });
   return { client, peer, errors, closed, peerSaw };
-}
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T | "still waiting"> {
-  return Promise.race([promise, new Promise<"still waiting">((resolve) => setTimeout(() => resolve("still waiting"), ms).unref())]);
 }
 
 describe("resetSocket", () => {
@@ -81,8 +72,7 @@ describe("resetSocket", () => {
 
 describe("a fault proxy", () => {
   it("resets the node's side when cut in the same turn as it passes on the client's end", async () => {
-    const address = server.address() as { port: number };
-    const proxy = new FaultProxy({ name: "cut-while-ending", upstream: { host: "127.0.0.1", port: address.port }, thread: false });
+    const proxy = new FaultProxy({ name: "cut-while-ending", upstream: { host: "127.0.0.1", port: server.port }, thread: false });
     await proxy.start();
     try {
       const client = connect(proxy.port, "127.0.0.1");
@@ -94,7 +84,7 @@ describe("a fault proxy", () => {
       const release = proxy.hold({ upstream: true });
       client.end();
       // The proxy reads the client's end and keeps it while the hold lasts (no event says when).
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await delay(200);
       release(); // passes the end on: the node's side starts its shutdown...
       proxy.cutConnections(); // ...and is reset before that shutdown is done
       if (!node.readableEnded) await within(new Promise((resolve) => node.once("end", resolve)), 2000);
